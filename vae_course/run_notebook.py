@@ -1,0 +1,45 @@
+"""Execute a notebook top to bottom with a real Jupyter kernel, as a student's would run."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from vae_course.course_build import REPO_ROOT
+from vae_course.settings import DATA_ENV, FAST_ENV
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the kernel, which inherits this process's environment."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute_notebook(path: str | Path, workdir: str | Path, data_dir: str | Path, fast: bool = True,
+                     timeout: int = 600) -> nbformat.NotebookNode:
+    """Run every cell of ``path`` in ``workdir`` (figures land there); raise on the first error."""
+    notebook = nbformat.read(path, as_version=4)
+    env = {
+        FAST_ENV: "1" if fast else "0",
+        DATA_ENV: str(Path(data_dir).resolve()),
+        "MPLBACKEND": "Agg",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    with _environment(env):
+        client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(workdir)}})
+        client.execute()
+    return notebook
