@@ -6,7 +6,9 @@ over pixels, so the figure depends on the image size and is not comparable acros
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from itertools import islice
 
 import torch
@@ -21,6 +23,28 @@ def batch_images(batch: torch.Tensor | tuple | list) -> torch.Tensor:
     return batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
+def to_device(x: torch.Tensor, device: torch.device, channels_last: bool = False) -> torch.Tensor:
+    """A batch on ``device``; 4-D batches optionally in the channels-last layout convolutions like."""
+    x = x.to(device, non_blocking=True)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
+
+
+def batch_loss(
+    model: nn.Module, x: torch.Tensor, loss_fn: LossFn, autocast_dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """The summed loss of one batch; the model may run under autocast, the loss never does.
+
+    Binary cross-entropy is not autocast-safe, and a sum over many pixels needs fp32 anyway,
+    so the model's outputs are cast back to fp32 before ``loss_fn``.
+    """
+    context = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else nullcontext()
+    with context:
+        x_hat, mu, logvar = model(x)
+    if autocast_dtype:
+        x_hat, mu, logvar = x_hat.float(), mu.float(), logvar.float()
+    return loss_fn(x_hat, x, mu, logvar)
+
+
 def train_epoch(
     model: nn.Module,
     loader: Iterable,
@@ -29,21 +53,28 @@ def train_epoch(
     device: torch.device,
     max_steps: int | None = None,
     desc: str = "train",
+    autocast_dtype: torch.dtype | None = None,
+    channels_last: bool = False,
+    show_progress: bool = True,
 ) -> list[float]:
-    """One pass over ``loader`` (at most ``max_steps`` batches); the loss per image of each step."""
+    """One pass over ``loader`` (at most ``max_steps`` batches); the loss per image of each step.
+
+    The progress bar shows the last step's loss and this process's images per second.
+    """
     model.train()
     losses = []
     total = len(loader) if max_steps is None else min(max_steps, len(loader))
-    progress = tqdm(islice(loader, max_steps), total=total, desc=desc, leave=False)
+    progress = tqdm(islice(loader, max_steps), total=total, desc=desc, leave=False, disable=not show_progress)
+    images, start = 0, time.perf_counter()
     for batch in progress:
-        x = batch_images(batch).to(device)
-        x_hat, mu, logvar = model(x)
-        loss = loss_fn(x_hat, x, mu, logvar)
+        x = to_device(batch_images(batch), device, channels_last)
+        loss = batch_loss(model, x, loss_fn, autocast_dtype)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         losses.append(loss.item() / len(x))
-        progress.set_postfix(loss=f"{losses[-1]:.1f}")
+        images += len(x)
+        progress.set_postfix(loss=f"{losses[-1]:.1f}", img_s=f"{images / (time.perf_counter() - start):.0f}", refresh=False)
     return losses
 
 
@@ -54,14 +85,15 @@ def evaluate(
     loss_fn: LossFn,
     device: torch.device,
     max_steps: int | None = None,
+    autocast_dtype: torch.dtype | None = None,
+    channels_last: bool = False,
 ) -> float:
     """Mean loss per image (nats/image) over ``loader``."""
     model.eval()
     total, count = 0.0, 0
     for batch in islice(loader, max_steps):
-        x = batch_images(batch).to(device)
-        x_hat, mu, logvar = model(x)
-        total += loss_fn(x_hat, x, mu, logvar).item()
+        x = to_device(batch_images(batch), device, channels_last)
+        total += batch_loss(model, x, loss_fn, autocast_dtype).item()
         count += len(x)
     return total / max(count, 1)
 

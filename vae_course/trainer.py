@@ -1,0 +1,223 @@
+"""The reference trainer behind ``python -m vae_course train``.
+
+The model classes, the loss and the data code come from a notebook's graded definitions
+(the reference solution by default), never from this package, so the trainer trains
+exactly what the course teaches and can train a student's own definitions as well. It adds
+what a notebook leaves out: resumable checkpoints, seeds, several processes with
+``torchrun``, bf16 autocast and channels-last on CUDA, and a full set of figures.
+
+Loss is BCE summed over pixels plus KL, reported in nats/image. It grows with the number
+of pixels, so it compares runs on the same dataset only (MNIST's 784 grey pixels and
+CIFAR-10's 3,072 colour values give very different figures for equally good models).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
+
+from vae_course.checkpoints import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from vae_course.devices import best_device
+from vae_course.distributed import World, barrier, close_world, init_world, mean_over_world
+from vae_course.settings import Settings, course_settings
+from vae_course.training import evaluate, train_epoch
+
+DATASETS = ("mnist", "cifar10", "ffhq")
+REFERENCE_NOTEBOOK = Path(__file__).resolve().parent.parent / "solutions" / "vae" / "vae.ipynb"
+LOSS_CAVEAT = (
+    "loss = BCE summed over pixels + KL, in nats/image: it scales with the image size, "
+    "so compare it only between runs on the same dataset"
+)
+# The settings that must match for a checkpoint to be resumed.
+RESUME_KEYS = ("dataset", "hidden_dim", "batch_size", "lr")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run, as given on the command line."""
+
+    dataset: str
+    out: Path
+    data_dir: Path | None = None  # None: the course settings' data folder (VAE_COURSE_DATA)
+    epochs: int = 10
+    hidden_dim: int | None = None  # None: 400 for MNIST's VAE, Settings.hidden_dim(device) for ConvVAE
+    device: str = "auto"
+    max_steps: int | None = None  # per epoch
+    notebook: Path = REFERENCE_NOTEBOOK
+    seed: int = 0
+    batch_size: int | None = None  # None: 128 for MNIST (as pytorch/examples), Settings.batch_size otherwise
+    lr: float = 1e-3
+    workers: int = 0
+    offline: bool = False  # never download, whatever the environment says
+
+    def resolved(self, settings: Settings, device_type: str) -> TrainConfig:
+        """The defaults that depend on the dataset and the device, filled in."""
+        mnist = self.dataset == "mnist"
+        hidden = self.hidden_dim or (400 if mnist else settings.hidden_dim(device_type))
+        batch = self.batch_size or (128 if mnist else settings.batch_size)
+        return replace(self, hidden_dim=hidden, batch_size=batch, data_dir=settings.data_dir)
+
+
+@dataclass(frozen=True)
+class Splits:
+    """A dataset's training and test images, and what they really are."""
+
+    train: Dataset
+    test: Dataset
+    description: str
+
+
+def load_splits(dataset: str, settings: Settings, definitions: dict[str, object]) -> Splits:
+    """Training and test sets, through the notebook's own data code where it has some."""
+    from torchvision import datasets, transforms
+
+    from vae_course.data.cifar10 import accept_fixture_checksums
+    from vae_course.data.ffhq import ffhq_split_sizes
+    from vae_course.data.sources import cifar10_root, ffhq_root, mnist_root
+
+    if dataset == "mnist":
+        root = mnist_root(settings)
+        to_tensor = transforms.ToTensor()
+        train, test = (datasets.MNIST(root, train=split, transform=to_tensor) for split in (True, False))
+    elif dataset == "cifar10":
+        root = cifar10_root(settings)
+        with accept_fixture_checksums(root):
+            train_loader, test_loader = definitions["make_cifar10_loaders"](root, download=False)
+        train, test = train_loader.dataset, test_loader.dataset
+    elif dataset == "ffhq":
+        root = ffhq_root(settings)
+        faces = definitions["FFHQDataset"](root)
+        n_train, n_val = ffhq_split_sizes(len(faces))
+        train, test = Subset(faces, range(n_train)), Subset(faces, range(n_train, n_train + n_val))
+    else:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    what = f"{dataset} stand-in at {root}" if Path(root) != settings.data_dir else f"{dataset} at {root}"
+    return Splits(train, test, f"{what}: {len(train):,} train, {len(test):,} test images")
+
+
+def build_model(dataset: str, hidden_dim: int, definitions: dict[str, object]) -> nn.Module:
+    """The notebook's model for ``dataset``, configured as the notebook trains it."""
+    if dataset == "mnist":
+        return definitions["VAE"](hidden_dim=hidden_dim)
+    if dataset == "cifar10":
+        return definitions["ConvVAE"](hidden_dim=hidden_dim)
+    return definitions["ConvVAE"](hidden_dim=hidden_dim, latent_dim=128, num_layers=4, image_size=128)
+
+
+def epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    """The seed of one epoch on one process: a resumed run draws what an unbroken one would."""
+    return seed * 1_000_003 + epoch * 1_009 + rank
+
+
+def _loader(data: Dataset, config: TrainConfig, world: World, shuffle: bool, device: torch.device) -> DataLoader:
+    # A DistributedSampler in a world of one is a seeded shuffle, so one code path serves both.
+    sampler = DistributedSampler(data, num_replicas=world.size, rank=world.rank, shuffle=shuffle, seed=config.seed)
+    return DataLoader(data, batch_size=config.batch_size, sampler=sampler, num_workers=config.workers,
+                      pin_memory=device.type == "cuda", persistent_workers=config.workers > 0)
+
+
+def _device(preference: str, world: World) -> torch.device:
+    device = best_device(preference)
+    if device.type == "cuda":
+        device = torch.device("cuda", world.local_rank)
+        torch.cuda.set_device(device)
+        torch.backends.cudnn.benchmark = True
+    return device
+
+
+def train(config: TrainConfig) -> dict[str, list[float]]:
+    """Train (or resume) one run; checkpoint every epoch and write figures under ``config.out``."""
+    from vae_course.notebook_code import load_definitions
+
+    if config.dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}")
+    settings = course_settings()
+    settings = replace(settings, data_dir=config.data_dir or settings.data_dir, seed=config.seed,
+                       offline=settings.offline or config.offline)
+    world = init_world(best_device(config.device).type)
+    try:
+        device = _device(config.device, world)
+        config = config.resolved(settings, device.type)
+        return _train(config, settings, world, device, load_definitions(config.notebook))
+    finally:
+        close_world(world)
+
+
+def _train(
+    config: TrainConfig, settings: Settings, world: World, device: torch.device, definitions: dict[str, object]
+) -> dict[str, list[float]]:
+    say = print if world.is_main else (lambda *_: None)
+    # Rank 0 writes any stand-in data first; the others then read it.
+    if world.is_main:
+        splits = load_splits(config.dataset, settings, definitions)
+    barrier(world)
+    if not world.is_main:
+        splits = load_splits(config.dataset, settings, definitions)
+    say(splits.description)
+
+    torch.manual_seed(config.seed)  # the same initial weights on every process
+    model = build_model(config.dataset, config.hidden_dim, definitions)
+    conv = config.dataset != "mnist"
+    channels_last = conv and device.type == "cuda"
+    autocast_dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
+    model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+
+    checkpoint = config.out / CHECKPOINT_NAME
+    history: dict[str, list[float]] = {"train": [], "test": [], "images_per_s": []}
+    start = 1
+    if checkpoint.exists():
+        done, history, saved = load_checkpoint(checkpoint, model, optimizer)
+        mismatched = {k: (saved.get(k), v) for k, v in _summary(config).items() if k in RESUME_KEYS and saved.get(k) != v}
+        if mismatched:
+            raise ValueError(f"{checkpoint} was written with other settings (saved, given): {mismatched}; "
+                             "use another --out or the same settings")
+        start = done + 1
+        say(f"resuming {checkpoint} after epoch {done}")
+
+    trained = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
+        if world.distributed else model
+    train_loader = _loader(splits.train, config, world, shuffle=True, device=device)
+    test_loader = _loader(splits.test, config, world, shuffle=False, device=device)
+    say(f"{type(model).__name__} hidden_dim={config.hidden_dim}, {sum(p.numel() for p in model.parameters()):,} "
+        f"parameters, on {device} x {world.size} process(es), autocast={autocast_dtype}, "
+        f"channels_last={channels_last}\n{LOSS_CAVEAT}")
+
+    for epoch in range(start, config.epochs + 1):
+        train_loader.sampler.set_epoch(epoch)
+        torch.manual_seed(epoch_seed(config.seed, epoch, world.rank))
+        began = time.perf_counter()
+        steps = train_epoch(trained, train_loader, definitions["vae_loss"], optimizer, device, config.max_steps,
+                            f"epoch {epoch}/{config.epochs}", autocast_dtype, channels_last, world.is_main)
+        seconds = time.perf_counter() - began
+        history["train"].append(mean_over_world(sum(steps) / max(len(steps), 1), world))
+        per_rank = len(train_loader.sampler)
+        images = world.size * (per_rank if config.max_steps is None else min(per_rank, config.max_steps * config.batch_size))
+        history["images_per_s"].append(images / seconds)
+        test = evaluate(model, test_loader, definitions["vae_loss"], device, config.max_steps, autocast_dtype,
+                        channels_last)
+        history["test"].append(mean_over_world(test, world))
+        say(f"epoch {epoch}: train {history['train'][-1]:.1f}, test {history['test'][-1]:.1f} nats/image "
+            f"({history['images_per_s'][-1]:.0f} images/s)")
+        if world.is_main:
+            save_checkpoint(checkpoint, model, optimizer, epoch, history, _summary(config))
+        barrier(world)
+
+    if world.is_main:
+        (config.out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+        from vae_course.figures import write_figures
+
+        paths = write_figures(model, definitions, splits, config, history)
+        say("figures: " + ", ".join(str(p) for p in paths))
+    return history
+
+
+def _summary(config: TrainConfig) -> dict[str, object]:
+    """The run's settings as plain values, for the checkpoint."""
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()}
