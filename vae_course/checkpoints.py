@@ -34,9 +34,12 @@ def save_checkpoint(
     return path
 
 
-def load_checkpoint(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, dict, dict]:
-    """Restore model and optimizer in place; the finished epoch, history and settings saved with them."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """A saved run: ``model``, ``optimizer``, ``epoch``, ``history`` and ``config``."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def restore(state: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer) -> None:
+    """Put a saved run's weights and optimizer state back, in place."""
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
-    return state["epoch"], state["history"], state["config"]

@@ -23,9 +23,9 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
 
 
 def _grid(images: torch.Tensor, nrow: int) -> torch.Tensor:
-    """Images (N, C, H, W) tiled with white gaps, as an (H, W, 3) array for ``imshow``."""
+    """Images (N, C, H, W) tiled with white gaps, as an (H, W, 3) NumPy array for ``imshow``."""
     images = images.detach().float().cpu().clamp(0, 1)
-    return make_grid(images, nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0)
+    return make_grid(images, nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0).numpy()
 
 
 def save_image_grid(
@@ -41,7 +41,7 @@ def save_image_grid(
         for ax in axes.flat:
             ax.axis("off")
         for ax, image, label in zip(axes.flat, images, labels):
-            ax.imshow(image.permute(1, 2, 0).squeeze(-1), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(image.permute(1, 2, 0).squeeze(-1).numpy(), cmap="gray", vmin=0, vmax=1)
             ax.set_title(label, fontsize=8)
     else:
         grid = _grid(images, nrow)

@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 
-from vae_course.checkpoints import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from vae_course.checkpoints import CHECKPOINT_NAME, read_checkpoint, restore, save_checkpoint
 from vae_course.devices import best_device
 from vae_course.distributed import World, barrier, close_world, init_world, mean_over_world
 from vae_course.settings import Settings, course_settings
@@ -173,13 +173,15 @@ def _train(
     history: dict[str, list[float]] = {"train": [], "test": [], "images_per_s": []}
     start = 1
     if checkpoint.exists():
-        done, history, saved = load_checkpoint(checkpoint, model, optimizer)
-        mismatched = {k: (saved.get(k), v) for k, v in _summary(config).items() if k in RESUME_KEYS and saved.get(k) != v}
+        state = read_checkpoint(checkpoint)
+        given = _summary(config)
+        mismatched = {k: (state["config"].get(k), given[k]) for k in RESUME_KEYS if state["config"].get(k) != given[k]}
         if mismatched:
             raise ValueError(f"{checkpoint} was written with other settings (saved, given): {mismatched}; "
                              "use another --out or the same settings")
-        start = done + 1
-        say(f"resuming {checkpoint} after epoch {done}")
+        restore(state, model, optimizer)
+        history, start = state["history"], state["epoch"] + 1
+        say(f"resuming {checkpoint} after epoch {state['epoch']}")
 
     trained = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
         if world.distributed else model
