@@ -39,13 +39,36 @@ class CellProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One kept top-level statement and where it came from."""
+
+    cell: int
+    grade_id: str | None
+    line: int
+    source: str
+    names: tuple[str, ...]
+
+    @property
+    def filename(self) -> str:
+        """Shown in tracebacks, so a student can find the cell."""
+        return f"<cell {self.cell} ({self.grade_id or 'no grade id'})>"
+
+    def compile(self):  # noqa: ANN201 (a code object)
+        """Compiled with the cell's own line numbers."""
+        return compile("\n" * (self.line - 1) + self.source, self.filename, "exec")
+
+
 @dataclass
 class Definitions:
-    """The definitions of a notebook as one Python module's source."""
+    """The kept statements of a notebook, in order, and the cells that could not be read."""
 
-    source: str = ""
-    names: list[str] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [name for statement in self.statements for name in statement.names]
 
 
 def _is_literal(node: ast.expr | None) -> bool:
@@ -82,9 +105,8 @@ def _without_magics(source: str) -> str:
 
 
 def extract_definitions(notebook: nbformat.NotebookNode) -> Definitions:
-    """The kept statements of every code cell, each block headed by the cell it came from."""
+    """The kept statements of every code cell, in notebook order."""
     result = Definitions()
-    blocks = []
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
             continue
@@ -100,15 +122,11 @@ def extract_definitions(notebook: nbformat.NotebookNode) -> Definitions:
             result.problems.append(CellProblem(index, grade_id, f"cannot be read: {error}"))
             continue
         lines = source.splitlines()
-        kept = []
-        for statement in tree.body:
-            if _kept(statement):
-                first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
-                kept.append("\n".join(lines[first - 1:statement.end_lineno]))
-                result.names += _defined_names(statement)
-        if kept:
-            blocks.append(f"# --- cell {index} ({grade_id or 'no grade id'})\n" + "\n".join(kept))
-    result.source = "\n\n".join(blocks) + "\n"
+        for node in tree.body:
+            if _kept(node):
+                first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+                text = "\n".join(lines[first - 1:node.end_lineno])
+                result.statements.append(Statement(index, grade_id, first, text, tuple(_defined_names(node))))
     return result
 
 
@@ -138,5 +156,6 @@ def load_definitions(path: str | Path) -> dict[str, object]:
     if definitions.problems:
         raise ValueError(f"{path}: " + "; ".join(f"cell {p.cell}: {p.message}" for p in definitions.problems))
     namespace: dict[str, object] = {"__name__": f"notebook:{Path(path).name}"}
-    exec(compile(definitions.source, str(path), "exec"), namespace)  # noqa: S102 (trusted notebook only)
+    for statement in definitions.statements:
+        exec(statement.compile(), namespace)  # noqa: S102 (trusted notebook only)
     return namespace

@@ -1,0 +1,48 @@
+"""Small data in the real on-disk formats, written by the grader for the data checks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torchvision.transforms import functional as TF
+
+from vae_course.data.cifar10 import write_cifar10_format
+from vae_course.data.ffhq import write_ffhq_fixture
+
+CIFAR_TRAIN, CIFAR_TEST = 37, 13  # not multiples of a batch size, so a partial batch exists
+
+
+def cifar10_arrays(seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {"train": rng.integers(0, 256, (CIFAR_TRAIN, 32, 32, 3), dtype=np.uint8),
+            "test": rng.integers(0, 256, (CIFAR_TEST, 32, 32, 3), dtype=np.uint8),
+            "train_labels": rng.integers(0, 10, CIFAR_TRAIN), "test_labels": rng.integers(0, 10, CIFAR_TEST)}
+
+
+def cifar10_fixture(data_dir: Path) -> Path:
+    """Random images in CIFAR-10's pickled batch format (not CIFAR-10), written once per grading."""
+    root = data_dir / "cifar10"
+    if not root.exists():
+        arrays = cifar10_arrays()
+        write_cifar10_format(root, arrays["train"], arrays["train_labels"], arrays["test"], arrays["test_labels"],
+                             [f"class {i}" for i in range(10)], description="random pixels written by the grader")
+    return root
+
+
+def ffhq_fixture(data_dir: Path, name: str, n: int, size: int, mode: str, per_folder: int) -> Path:
+    """A thumbnail tree in FFHQ's layout (nested folders, LICENSE.txt), written once per grading."""
+    root = data_dir / name
+    if not root.exists():
+        write_ffhq_fixture(root, n, size=size, mode=mode, per_folder=per_folder, seed=len(name))
+    return root
+
+
+def expected_items(root: Path) -> list[torch.Tensor]:
+    """What a correct FFHQDataset returns: every PNG below root, sorted, as RGB tensors."""
+    items = []
+    for path in sorted(root.rglob("*.png")):
+        with Image.open(path) as image:
+            items.append(TF.to_tensor(image.convert("RGB")))
+    return items

@@ -1,0 +1,50 @@
+"""Hidden checks of reparameterize."""
+import torch
+
+from autograder import expect
+from autograder.checks import check
+
+
+@check("reparameterize.gradients", task="reparameterize", points=2,
+       feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
+                "logvar themselves, without .detach(), .data or torch.no_grad().")
+def gradients_reach_mu_and_logvar(student):
+    """Are dz/dmu = 1 and dz/dlogvar = 0.5 * exp(0.5 * logvar) * eps?"""
+    mu, logvar = torch.randn(6, 5), torch.randn(6, 5)
+    result = student.probe("reparameterize_gradients", mu, logvar)
+    expect.tensor(result["facts"], (6, 5), "z")
+    assert result["facts"]["requires_grad"], "z does not track gradients"
+    assert result["mu_grad"] is not None, "no gradient reached mu"
+    assert result["logvar_grad"] is not None, "no gradient reached logvar"
+    expect.close(result["mu_grad"], torch.ones(6, 5), "dz/dmu")
+    # z - mu = std * eps, so dz/dlogvar = 0.5 * std * eps = 0.5 * (z - mu) whatever eps was drawn.
+    expect.close(result["logvar_grad"], 0.5 * (result["z"] - mu), "dz/dlogvar")
+
+
+@check("reparameterize.distribution", task="reparameterize", points=2,
+       feedback="z must be distributed as N(mu, exp(logvar)): std = exp(0.5 * logvar) (not exp(logvar), "
+                "not the variance) and eps ~ N(0, 1).")
+def samples_have_mean_mu_and_std_exp_half_logvar(student):
+    """Over many draws, are the sample mean mu and the sample std exp(0.5 * logvar)?"""
+    mu = torch.tensor([[-2.0, 0.0, 3.0, 0.5]]).expand(20000, 4).contiguous()
+    logvar = torch.tensor([[0.0, -2.0, 1.0, 2.0]]).expand(20000, 4).contiguous()
+    z = student.probe("reparameterize_sample", mu, logvar)["z"]
+    assert z is not None, "z is not a tensor"
+    expect.close(z.mean(0), mu[0], "the mean of z", atol=0.06, rtol=0)
+    expect.close(z.std(0), torch.exp(0.5 * logvar[0]), "the standard deviation of z", atol=0, rtol=0.04)
+
+
+@check("reparameterize.device_and_precision", task="reparameterize", points=2,
+       feedback="Create eps like std (torch.randn_like(std)): on mu's device and in mu's dtype, so the code "
+                "works on a GPU and in float64.")
+def eps_follows_device_and_dtype(student):
+    """Is eps drawn on mu's device and in mu's precision?"""
+    meta = student.probe("reparameterize_sample", torch.zeros(3, 4), torch.zeros(3, 4), "meta")["facts"]
+    assert meta.get("device") == "meta", "z is not on mu's device"
+    mu = torch.randn(400, 8, dtype=torch.float64)
+    logvar = torch.randn(400, 8, dtype=torch.float64)
+    z = student.probe("reparameterize_sample", mu, logvar)["z"]
+    assert z is not None and z.dtype == torch.float64, "z is not float64 for float64 inputs"
+    eps = (z - mu) / torch.exp(0.5 * logvar)
+    single = (eps - eps.float().double()).abs() <= 1e-12 * eps.abs().clamp_min(1e-30)
+    assert single.double().mean() < 0.5, "eps was drawn in float32 for float64 inputs"

@@ -1,0 +1,237 @@
+"""Measurements taken inside the worker, on the student's definitions.
+
+Each probe calls student code on inputs the grader chose and returns plain data (tensors,
+numbers, strings); it never decides whether an answer is right. The checks do that in the
+grader's process. Probes are public: knowing what is measured does not help a wrong answer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograder.tiny_vae import TinyVAE
+
+Namespace = dict[str, Any]
+PROBES: dict[str, Callable[..., Any]] = {}
+
+
+class MissingDefinition(LookupError):
+    """The notebook does not define a name the contract requires."""
+
+
+def probe(function: Callable[..., Any]) -> Callable[..., Any]:
+    PROBES[function.__name__] = function
+    return function
+
+
+def _get(ns: Namespace, name: str) -> Any:
+    if name not in ns:
+        raise MissingDefinition(name)
+    return ns[name]
+
+
+def reference_loss(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """The contract's loss, used to train student models so model checks never depend on vae_loss."""
+    bce = F.binary_cross_entropy(x_hat.reshape(x.shape), x, reduction="sum")
+    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+def _tensor_facts(value: Any) -> dict[str, Any]:
+    if not isinstance(value, torch.Tensor):
+        return {"type": type(value).__name__}
+    return {"type": "Tensor", "shape": list(value.shape), "dtype": str(value.dtype).removeprefix("torch."),
+            "device": value.device.type, "requires_grad": value.requires_grad}
+
+
+# --- reparameterize ----------------------------------------------------------------------
+
+@probe
+def reparameterize_sample(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor, device: str = "cpu") -> dict[str, Any]:
+    """z for the given inputs (moved to ``device``: 'meta' checks device-following without a GPU)."""
+    z = _get(ns, "reparameterize")(mu.to(device), logvar.to(device))
+    return {"facts": _tensor_facts(z), "z": z if isinstance(z, torch.Tensor) and z.device.type == "cpu" else None}
+
+
+@probe
+def reparameterize_gradients(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor) -> dict[str, Any]:
+    """z and the gradients of sum(z) with respect to mu and logvar."""
+    mu = mu.clone().requires_grad_(True)
+    logvar = logvar.clone().requires_grad_(True)
+    z = _get(ns, "reparameterize")(mu, logvar)
+    result: dict[str, Any] = {"facts": _tensor_facts(z), "z": None, "mu_grad": None, "logvar_grad": None}
+    if isinstance(z, torch.Tensor):
+        result["z"] = z
+        if z.requires_grad:
+            z.sum().backward()
+            result["mu_grad"], result["logvar_grad"] = mu.grad, logvar.grad
+    return result
+
+
+# --- vae_loss ------------------------------------------------------------------------------
+
+@probe
+def vae_loss_value(ns: Namespace, recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> dict[str, Any]:
+    loss = _get(ns, "vae_loss")(recon, x, mu, logvar)
+    return {"facts": _tensor_facts(loss), "loss": loss if isinstance(loss, torch.Tensor) else None}
+
+
+# --- models --------------------------------------------------------------------------------
+
+def _build(ns: Namespace, name: str, kwargs: dict[str, Any]) -> nn.Module:
+    model = _get(ns, name)(**kwargs)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name}(...) is not an nn.Module")
+    return model
+
+
+@probe
+def model_outputs(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor, z: torch.Tensor) -> dict[str, Any]:
+    """What encode, decode and forward return, as tensor facts plus the values."""
+    model = _build(ns, name, kwargs)
+    mu, logvar = model.encode(x)
+    decoded = model.decode(z)
+    x_hat, mu2, logvar2 = model(x)
+    return {"latent_dim": getattr(model, "latent_dim", None),
+            "mu": _tensor_facts(mu), "logvar": _tensor_facts(logvar), "decoded": _tensor_facts(decoded),
+            "x_hat": _tensor_facts(x_hat), "mu_forward": _tensor_facts(mu2),
+            "decoded_min": float(decoded.min()), "decoded_max": float(decoded.max()),
+            "x_hat_min": float(x_hat.min()), "x_hat_max": float(x_hat.max())}
+
+
+@probe
+def parameter_count(ns: Namespace, name: str, kwargs: dict[str, Any]) -> int:
+    return sum(p.numel() for p in _build(ns, name, kwargs).parameters())
+
+
+@probe
+def layer_trace(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor) -> list[dict[str, Any]]:
+    """Every Conv2d, ConvTranspose2d and Linear in the order forward calls them, with its input's minimum.
+
+    A layer fed by a ReLU sees no negative input, however the ReLU was written.
+    """
+    model = _build(ns, name, kwargs).eval()
+    trace: list[dict[str, Any]] = []
+
+    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        entry: dict[str, Any] = {"type": type(module).__name__, "input_min": float(inputs[0].min())}
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            entry.update(in_channels=module.in_channels, out_channels=module.out_channels,
+                         kernel_size=list(module.kernel_size), stride=list(module.stride), padding=list(module.padding))
+        else:
+            entry.update(in_features=module.in_features, out_features=module.out_features)
+        trace.append(entry)
+
+    handles = [m.register_forward_pre_hook(record) for m in model.modules()
+               if type(m) in (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)]
+    with torch.no_grad():
+        mu, _ = model.encode(x)
+        encoder_layers = len(trace)
+        model.decode(torch.randn_like(mu))
+    for handle in handles:
+        handle.remove()
+    return [dict(entry, part="encoder" if i < encoder_layers else "decoder") for i, entry in enumerate(trace)]
+
+
+@probe
+def decoder_output_map(ns: Namespace, name: str, kwargs: dict[str, Any], z: torch.Tensor, pre_activation: torch.Tensor) -> torch.Tensor:
+    """decode(z) with the last layer's output replaced by ``pre_activation``: shows the output activation."""
+    model = _build(ns, name, kwargs).eval()
+    layers = [m for m in model.modules() if type(m) in (nn.ConvTranspose2d, nn.Linear)]
+    if not layers:
+        raise TypeError(f"{name} has no ConvTranspose2d or Linear layer")
+    called: list[nn.Module] = []
+    hooks = [m.register_forward_hook(lambda m, i, o: called.append(m)) for m in layers]
+    with torch.no_grad():
+        model.decode(z)
+    for hook in hooks:
+        hook.remove()
+    last = called[-1]
+    hook = last.register_forward_hook(lambda m, i, o: pre_activation.reshape(o.shape).to(o.dtype))
+    with torch.no_grad():
+        out = model.decode(z)
+    hook.remove()
+    return out
+
+
+@probe
+def unreached_parameters(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor) -> list[str]:
+    """Parameters that get no gradient from one backward pass of the contract's loss."""
+    model = _build(ns, name, kwargs)
+    x_hat, mu, logvar = model(x)
+    reference_loss(x_hat, x, mu, logvar).backward()
+    return [n for n, p in model.named_parameters() if p.grad is None or not torch.any(p.grad != 0)]
+
+
+@probe
+def training_losses(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor, steps: int) -> list[float]:
+    """The loss on one fixed batch over a few Adam steps."""
+    model = _build(ns, name, kwargs)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(steps):
+        x_hat, mu, logvar = model(x)
+        loss = reference_loss(x_hat, x, mu, logvar)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+# --- interpolate and sample_images, graded on the grader's TinyVAE ---------------------------
+
+def _calls(model: TinyVAE) -> list[dict[str, Any]]:
+    return [{k: v for k, v in call.items()} for call in model.calls]
+
+
+@probe
+def interpolation(ns: Namespace, seed: int, latent_dim: int, img1: torch.Tensor, img2: torch.Tensor, num_steps: int) -> dict[str, Any]:
+    interpolate = _get(ns, "interpolate")
+    model = TinyVAE(latent_dim, tuple(img1.shape), seed).train()
+    frames = interpolate(model, img1, img2, num_steps)
+    again = interpolate(model, img1, img2, num_steps)
+    return {"facts": _tensor_facts(frames), "frames": frames if isinstance(frames, torch.Tensor) else None,
+            "again": again if isinstance(again, torch.Tensor) else None, "training_after": model.training,
+            "calls": _calls(model)}
+
+
+@probe
+def samples(ns: Namespace, seed: int, latent_dim: int, image_shape: list[int], num_samples: int) -> dict[str, Any]:
+    model = TinyVAE(latent_dim, tuple(image_shape), seed).train()
+    images = _get(ns, "sample_images")(model, num_samples)
+    return {"facts": _tensor_facts(images), "images": images if isinstance(images, torch.Tensor) else None,
+            "training_after": model.training, "calls": _calls(model)}
+
+
+# --- data ----------------------------------------------------------------------------------
+
+@probe
+def cifar10_loaders(ns: Namespace, root: str, batch_size: int) -> dict[str, Any]:
+    from vae_course.data.cifar10 import accept_fixture_checksums
+
+    with accept_fixture_checksums(root):
+        train_loader, test_loader = _get(ns, "make_cifar10_loaders")(root, batch_size=batch_size)
+    result: dict[str, Any] = {}
+    for split, loader in (("train", train_loader), ("test", test_loader)):
+        images, labels = next(iter(loader))
+        result[split] = {"size": len(loader.dataset), "images": images, "labels": labels,
+                         "sampler": type(loader.sampler).__name__, "batch_size": loader.batch_size}
+    return result
+
+
+@probe
+def dataset_items(ns: Namespace, root: str, indices: list[int], transform: str | None) -> dict[str, Any]:
+    """len(FFHQDataset(root, transform)) and the items at ``indices``."""
+    from torchvision import transforms
+
+    chosen = {None: None, "resize16": transforms.Compose([transforms.Resize(16), transforms.ToTensor()]),
+              "size": lambda image: torch.tensor(image.size)}[transform]
+    dataset = _get(ns, "FFHQDataset")(root, transform=chosen) if chosen else _get(ns, "FFHQDataset")(root)
+    if not isinstance(dataset, torch.utils.data.Dataset):
+        raise TypeError("FFHQDataset(...) is not a torch.utils.data.Dataset")
+    length = len(dataset)
+    return {"length": length, "items": [dataset[i] for i in indices if i < length]}

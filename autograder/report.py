@@ -1,0 +1,67 @@
+"""Reports of a grading: Gradescope's results.json, a Markdown feedback file, a summary table."""
+from __future__ import annotations
+
+from typing import Any
+
+from autograder.grading import GradeReport
+
+HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def gradescope_results(report: GradeReport) -> dict[str, Any]:
+    """The Gradescope autograder format: hidden checks count in the score but show only after publishing."""
+    hidden = [r for r in report.results if r.hidden]
+    tests = [{"name": f"{r.id}: {r.question}", "score": r.score, "max_score": r.points,
+              "output": r.message, "visibility": "after_published" if r.hidden else "visible",
+              "status": "passed" if r.score == r.points else "failed"} for r in report.results]
+    tests += [{"name": f"theory.{gid}: answer present (graded by a person)", "score": 0, "max_score": 0,
+               "output": "Answered." if answered else "No answer yet.", "visibility": "visible"}
+              for gid, answered in report.theory.items()]
+    lines = list(report.notes)
+    if hidden:
+        lines.append(f"{len(hidden)} hidden checks worth {_points(sum(r.points for r in hidden))} points are part of "
+                     "the score; their details are shown once grades are published.")
+    return {"score": report.score, "max_score": report.max_score, "output": "\n".join(lines),
+            "visibility": "visible", "stdout_visibility": "hidden", "execution_time": round(report.seconds, 1),
+            "tests": tests}
+
+
+def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
+    """Feedback a student can act on; hidden checks appear only as a count unless ``show_hidden``."""
+    lines = [f"# Feedback for {report.submission}", ""]
+    visible = [r for r in report.results if show_hidden or not r.hidden]
+    hidden = [r for r in report.results if r.hidden and not show_hidden]
+    visible_points = sum(r.points for r in visible)
+    lines.append(f"**Checks shown here: {_points(sum(r.score for r in visible))} / {_points(visible_points)} points.**")
+    if hidden:
+        lines.append(f"A further {len(hidden)} hidden checks are worth {_points(sum(r.points for r in hidden))} "
+                     "points; they test the same parts more thoroughly and are reported when grades are published.")
+    lines += [f"- Note: {note}" for note in report.notes]
+    task = None
+    for result in visible:
+        if result.task != task:
+            task = result.task
+            lines += ["", f"## `{task}`", ""]
+        mark = "PASS" if result.score == result.points else "FAIL"
+        lines.append(f"- **{mark}** {result.question} ({_points(result.score)}/{_points(result.points)})")
+        if result.score != result.points:
+            lines.append(f"  - {result.message}")
+    if report.theory:
+        lines += ["", "## Theory and discussion (graded by a person)", ""]
+        lines += [f"- `{gid}`: {'answered' if answered else '**no answer yet**'}" for gid, answered in report.theory.items()]
+    return "\n".join(lines) + "\n"
+
+
+def summary_table(report: GradeReport) -> str:
+    """One line per check, for the terminal."""
+    width = max(len(r.id) for r in report.results) if report.results else 10
+    rows = [f"{'check':<{width}}  {'points':>7}  result"]
+    for r in report.results:
+        result = "ok" if r.score == r.points else r.message.splitlines()[0][:80]
+        rows.append(f"{r.id:<{width}}  {_points(r.score):>3}/{_points(r.points):<3}  {'(hidden) ' if r.hidden else ''}{result}")
+    rows.append(f"{'total':<{width}}  {_points(report.score):>3}/{_points(report.max_score):<3}  in {report.seconds:.1f} s")
+    return "\n".join(rows)

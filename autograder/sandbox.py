@@ -1,0 +1,229 @@
+"""Start and talk to the worker process that runs student code, within limits.
+
+Limits: a wall-clock deadline for every request (the worker is killed and restarted after a
+timeout or a crash, so one bad part costs only its own checks), an address-space limit, a
+CPU-time backstop, a cap on written file sizes and a fresh, empty working directory. When the
+grader runs as root (CI, Gradescope) the worker also drops to the unprivileged ``nobody`` user,
+which bounds the number of processes it may start (fork bombs) and keeps it from writing the
+grader's files. It is not a container: see README, "What the grader defends against".
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import pwd
+import resource
+import selectors
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder import protocol
+from vae_course.notebook_code import Statement
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one worker may use."""
+
+    load_seconds: float = 60.0
+    memory_bytes: int = 6 << 30
+    cpu_seconds: int = 900
+    file_bytes: int = 64 << 20
+    processes: int = 512
+
+
+class WorkerFailure(Exception):
+    """The worker did not answer: it timed out, crashed, exited or sent garbage."""
+
+
+class Timeout(WorkerFailure):
+    pass
+
+
+class StudentError(Exception):
+    """Student code raised; ``info`` has the type, message and cell location."""
+
+    def __init__(self, info: dict[str, str]) -> None:
+        super().__init__(f"{info.get('type')}: {info.get('message')}{info.get('where', '')}")
+        self.info = info
+
+
+class Missing(Exception):
+    """The notebook does not define this name."""
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Every folder above ``path`` lets other users through, and ``path`` lets them read."""
+    path = path.resolve()
+    folders_ok = all(p.stat().st_mode & stat.S_IXOTH for p in path.parents)
+    return folders_ok and bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def _unprivileged_user() -> tuple[int, int] | None:
+    """``nobody``'s ids when running as root and ``nobody`` can reach Python and this package."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    torch_spec = importlib.util.find_spec("torch")
+    needed = [Path(sys.executable), REPO_ROOT / "autograder" / "worker.py"]
+    needed += [Path(torch_spec.origin)] if torch_spec and torch_spec.origin else []
+    if not all(_reachable_by_others(p) for p in needed):
+        return None
+    return entry.pw_uid, entry.pw_gid
+
+
+class Sandbox:
+    """One worker process with the student's definitions loaded, restarted when it fails."""
+
+    def __init__(self, statements: list[Statement], limits: Limits = Limits()) -> None:
+        self.statements = statements
+        self.limits = limits
+        self.load_errors: list[dict[str, Any]] = []
+        self._process: subprocess.Popen | None = None
+        self._ids = itertools.count()
+        self._buffer = b""
+        self._workdir = Path(tempfile.mkdtemp(prefix="vae-grade-"))
+        self.data_dir = Path(tempfile.mkdtemp(prefix="vae-grade-data-"))
+        self.data_dir.chmod(0o755)  # readable by the worker, writable only by the grader
+        self._user = _unprivileged_user()
+        if self._user:
+            os.chown(self._workdir, *self._user)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def _limit(self) -> None:
+        """Runs in the child before exec: resource limits and the unprivileged user."""
+        os.setsid()
+        limits = self.limits
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self._user:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+            os.setgroups([])
+            os.setgid(self._user[1])
+            os.setuid(self._user[0])
+
+    def launch(self) -> None:
+        """Start a worker and send it the definitions, without waiting for it to load them."""
+        self.close_process()
+        read_end, write_end = os.pipe()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO_ROOT),
+               "HOME": str(self._workdir), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", str(write_end)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(write_end,), cwd=self._workdir, env=env, preexec_fn=self._limit,
+        )
+        os.close(write_end)
+        self._channel = read_end
+        os.set_blocking(read_end, False)
+        self._buffer = b""
+        statements = [{"filename": s.filename, "line": s.line, "source": s.source, "names": list(s.names)}
+                      for s in self.statements]
+        self._load_id = self._send({"op": "load", "statements": statements})
+        self._load_deadline = time.monotonic() + self.limits.load_seconds
+
+    def wait_loaded(self) -> None:
+        """Wait for the worker to run the definitions; ``load_errors`` says which failed."""
+        self.load_errors = self._receive(self._load_id, self._load_deadline)["ok"]["errors"]
+
+    def start(self) -> None:
+        """Start a worker and load the definitions."""
+        self.launch()
+        self.wait_loaded()
+
+    def close_process(self) -> None:
+        if self._process is None:
+            return
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._process.wait()
+        if self._process.stdin:
+            self._process.stdin.close()
+        os.close(self._channel)
+        self._process = None
+
+    def close(self) -> None:
+        self.close_process()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- requests --------------------------------------------------------------------------
+
+    def _read_line(self, deadline: float) -> bytes:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._channel, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Timeout("did not finish in time")
+                if not selector.select(remaining):
+                    continue
+                chunk = os.read(self._channel, 1 << 20)
+                if not chunk:
+                    raise WorkerFailure("the process running your code ended (sys.exit, os._exit, a crash, "
+                                        "or running out of memory)")
+                self._buffer += chunk
+                if len(self._buffer) > protocol.MAX_MESSAGE_BYTES:
+                    raise WorkerFailure("your code sent more output than the grader accepts")
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _send(self, message: dict[str, Any]) -> int:
+        message["id"] = next(self._ids)
+        try:
+            self._process.stdin.write(protocol.dumps(message))
+            self._process.stdin.flush()
+        except OSError as error:
+            self.close_process()
+            raise WorkerFailure(f"the process running your code stopped answering ({error})") from error
+        return message["id"]
+
+    def _receive(self, message_id: int, deadline: float) -> dict[str, Any]:
+        try:
+            while True:
+                reply = protocol.loads(self._read_line(deadline))
+                if reply.get("id") == message_id:
+                    return reply
+        except (WorkerFailure, protocol.ProtocolError, OSError) as error:
+            self.close_process()
+            if isinstance(error, WorkerFailure):
+                raise
+            raise WorkerFailure(f"the process running your code sent a broken answer ({error})") from error
+
+    def probe(self, name: str, *args: Any, seconds: float, seed: int = 0) -> Any:
+        """Run one probe in the worker (starting it if needed) and return its result."""
+        if self._process is None:
+            self.start()
+        deadline = time.monotonic() + seconds
+        reply = self._receive(self._send({"probe": name, "args": list(args), "seed": seed}), deadline)
+        if "missing" in reply:
+            raise Missing(reply["missing"])
+        if "error" in reply:
+            raise StudentError(reply["error"])
+        return reply.get("ok")

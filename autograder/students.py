@@ -1,0 +1,70 @@
+"""Two ways for checks to reach a submission: through the sandbox, or in this process.
+
+``SandboxStudent`` is the grader's: student code runs in the worker. ``LocalStudent`` runs the
+same probes in the current process on a namespace of definitions; it is for trusted code (the
+reference solution in tests) and for a student checking their own work in their own notebook.
+Both pass every result through the wire format, so a check sees the same values either way.
+"""
+from __future__ import annotations
+
+import random
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy
+import torch
+
+from autograder import probes, protocol
+from autograder.sandbox import Missing, Sandbox, StudentError
+
+
+def check_seed(check_id: str) -> int:
+    """A fixed seed per check, so grading is deterministic and checks are independent."""
+    return zlib.crc32(check_id.encode())
+
+
+class SandboxStudent:
+    """Probes run in the sandbox's worker, within the current check's deadline."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.data_dir = sandbox.data_dir
+        self.deadline = float("inf")
+        self.seed = 0
+
+    def begin(self, check_id: str, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.seed = check_seed(check_id)
+
+    def probe(self, name: str, *args: Any) -> Any:
+        remaining = max(0.05, self.deadline - time.monotonic())
+        return self.sandbox.probe(name, *args, seconds=remaining, seed=self.seed)
+
+
+class LocalStudent:
+    """Probes run here, on definitions already loaded into ``namespace``."""
+
+    def __init__(self, namespace: dict[str, Any], data_dir: Path) -> None:
+        self.namespace = namespace
+        self.data_dir = data_dir
+        self.seed = 0
+
+    def begin(self, check_id: str, seconds: float) -> None:
+        self.seed = check_seed(check_id)
+
+    def probe(self, name: str, *args: Any) -> Any:
+        args = protocol.loads(protocol.dumps({"args": list(args)}))["args"]
+        torch.manual_seed(self.seed)
+        random.seed(self.seed)
+        numpy.random.seed(self.seed % 2**32)
+        try:
+            result = probes.PROBES[name](self.namespace, *args)
+        except probes.MissingDefinition as missing:
+            raise Missing(str(missing)) from None
+        except Exception as error:  # noqa: BLE001 (reported like the worker does)
+            from autograder.worker import describe
+
+            raise StudentError(describe(error)) from error
+        return protocol.loads(protocol.dumps({"ok": result}))["ok"]

@@ -1,0 +1,101 @@
+"""The only process that runs student code. Started by ``sandbox.Sandbox``; never run by hand.
+
+It reads requests as JSON lines on stdin and answers on the file descriptor given as its
+argument. Anything the student's code prints goes to /dev/null, so it cannot reach the grader,
+the report or the terminal. It runs each kept statement of the notebook separately, so one that
+fails costs only the names it defines.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, BinaryIO
+
+
+def _student_location(error: BaseException) -> str:
+    """The last place in the student's cells that the error passed through."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<cell ")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" ({frame.filename.strip('<>')}, line {frame.lineno}, in {frame.name})"
+
+
+def describe(error: BaseException) -> dict[str, str]:
+    """An error as short text a student can act on."""
+    message = str(error)
+    if len(message) > 300:
+        message = message[:300] + "..."
+    return {"type": type(error).__name__, "message": message, "where": _student_location(error)}
+
+
+def _send(channel: BinaryIO, message: dict[str, Any]) -> None:
+    from autograder import protocol
+
+    try:
+        data = protocol.dumps(message)
+    except (protocol.ProtocolError, ValueError, TypeError, RecursionError) as error:
+        data = protocol.dumps({"id": message.get("id"), "error": describe(error)})
+    channel.write(data)
+    channel.flush()
+
+
+def _preload() -> None:
+    """Import what probes and student code need before the guard closes ctypes and writes."""
+    import matplotlib.pyplot  # noqa: F401
+    import PIL.Image  # noqa: F401
+    import torchvision.datasets  # noqa: F401
+    import torchvision.transforms  # noqa: F401
+
+    import vae_course.data.cifar10  # noqa: F401
+
+
+def serve(requests: BinaryIO, channel: BinaryIO) -> None:
+    import numpy
+    import torch
+
+    from autograder import guard, probes, protocol
+
+    torch.set_num_threads(1)
+    _preload()
+    guard.install(Path.cwd(), Path(probes.__file__).resolve().parent / "hidden")
+    namespace: dict[str, Any] = {"__name__": "submission"}
+    for line in requests:
+        request = protocol.loads(line)
+        if request.get("op") == "load":
+            errors = []
+            for statement in request["statements"]:
+                try:
+                    code = compile("\n" * (statement["line"] - 1) + statement["source"], statement["filename"], "exec")
+                    exec(code, namespace)  # noqa: S102 (this process exists to run student code)
+                except BaseException as error:  # noqa: BLE001 (SystemExit and KeyboardInterrupt included)
+                    errors.append({"filename": statement["filename"], "names": statement["names"], **describe(error)})
+            _send(channel, {"id": request["id"], "ok": {"errors": errors}})
+            continue
+        seed = int(request.get("seed", 0))
+        torch.manual_seed(seed)
+        random.seed(seed)
+        numpy.random.seed(seed % 2**32)
+        try:
+            result = probes.PROBES[request["probe"]](namespace, *request.get("args", []))
+        except probes.MissingDefinition as missing:
+            _send(channel, {"id": request["id"], "missing": str(missing)})
+        except BaseException as error:  # noqa: BLE001
+            _send(channel, {"id": request["id"], "error": describe(error)})
+        else:
+            _send(channel, {"id": request["id"], "ok": result})
+
+
+def main() -> None:
+    channel = os.fdopen(int(sys.argv[1]), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    serve(sys.stdin.buffer, channel)
+
+
+if __name__ == "__main__":
+    main()
