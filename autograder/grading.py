@@ -30,6 +30,7 @@ class CheckResult:
     hidden: bool
     message: str  # what the student may see
     seconds: float = 0.0
+    stopped: bool = False  # the worker hung or died during this check
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _theory_answers(notebook) -> dict[str, bool]:
     return answers
 
 
-def _failure(check: Check, error: BaseException) -> str:
+def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
     if isinstance(error, Missing):
         return f"`{error}` is not defined in the notebook: define it in its cell, with that exact name."
     if isinstance(error, StudentError):
@@ -79,7 +80,7 @@ def _failure(check: Check, error: BaseException) -> str:
             return f"`{check.task}` is not implemented yet: replace the `raise NotImplementedError()` in its cell."
         return f"Your code raised {error}. {check.feedback}"
     if isinstance(error, Timeout):
-        return (f"Stopped after {check.seconds:.0f} s without an answer (an infinite loop, or far too much work). "
+        return (f"Stopped after {seconds:.0f} s without an answer (an infinite loop, or far too much work). "
                 f"{check.feedback}")
     if isinstance(error, WorkerFailure):
         return f"{str(error).capitalize()}. {check.feedback}"
@@ -88,7 +89,8 @@ def _failure(check: Check, error: BaseException) -> str:
     return check.feedback
 
 
-def run_check(check: Check, student, defined: set[str], blocked: dict[str, str]) -> CheckResult:
+def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
+              check_seconds: float | None = None) -> CheckResult:
     """Run one check; any failure, of the student's code or of the worker, fails only this check."""
     import numpy
     import torch
@@ -105,11 +107,15 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str])
     elif check.task not in defined:
         message = _failure(check, Missing(check.task))
     else:
-        student.begin(check.id, check.seconds)
+        seconds = check_seconds or check.seconds
+        student.begin(check.id, seconds)
         try:
             check.run(student)
-        except (AssertionError, Missing, StudentError, WorkerFailure) as error:
-            message = _failure(check, error)
+        except WorkerFailure as error:
+            return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
+                               _failure(check, error, seconds), time.monotonic() - started, stopped=True)
+        except (AssertionError, Missing, StudentError) as error:
+            message = _failure(check, error, seconds)
         except Exception as error:  # noqa: BLE001 (e.g. a student's result of an unexpected type)
             message = check.feedback if check.hidden else f"{check.feedback} ({type(error).__name__}: {error})"
         else:
@@ -133,8 +139,11 @@ def _blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[st
 
 
 def grade_submission(submission: str | Path, include_hidden: bool = True, limits: Limits = Limits(),
-                     budget_seconds: float = 300.0) -> GradeReport:
-    """Grade a notebook (or a folder holding one); always returns a complete report."""
+                     budget_seconds: float = 300.0, check_seconds: float | None = None) -> GradeReport:
+    """Grade a notebook (or a folder holding one); always returns a complete report.
+
+    ``check_seconds`` replaces every check's own time limit (tests use a short one).
+    """
     started = time.monotonic()
     report = GradeReport(submission=str(submission))
     try:
@@ -171,6 +180,9 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
                 report.results.append(CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
                                                   f"Not run: grading used its whole {budget_seconds:.0f} s budget."))
                 continue
-            report.results.append(run_check(check, student, defined, blocked))
+            result = run_check(check, student, defined, blocked, check_seconds)
+            report.results.append(result)
+            if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
+                blocked[check.task] = f"Not run: an earlier check of `{check.task}` failed with: {result.message}"
     report.seconds = time.monotonic() - started
     return report

@@ -98,8 +98,8 @@ def model_outputs(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Ten
     return {"latent_dim": getattr(model, "latent_dim", None),
             "mu": _tensor_facts(mu), "logvar": _tensor_facts(logvar), "decoded": _tensor_facts(decoded),
             "x_hat": _tensor_facts(x_hat), "mu_forward": _tensor_facts(mu2),
-            "decoded_min": float(decoded.min()), "decoded_max": float(decoded.max()),
-            "x_hat_min": float(x_hat.min()), "x_hat_max": float(x_hat.max())}
+            "decoded_min": float(decoded.detach().min()), "decoded_max": float(decoded.detach().max()),
+            "x_hat_min": float(x_hat.detach().min()), "x_hat_max": float(x_hat.detach().max())}
 
 
 @probe
@@ -167,10 +167,11 @@ def unreached_parameters(ns: Namespace, name: str, kwargs: dict[str, Any], x: to
 
 
 @probe
-def training_losses(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor, steps: int) -> list[float]:
+def training_losses(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor, steps: int,
+                    lr: float) -> list[float]:
     """The loss on one fixed batch over a few Adam steps."""
     model = _build(ns, name, kwargs)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
         x_hat, mu, logvar = model(x)
