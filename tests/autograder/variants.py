@@ -8,7 +8,9 @@ import nbformat
 
 from vae_course.notebook_code import load_definitions
 
-REFERENCE = Path(__file__).resolve().parents[2] / "solutions" / "vae" / "vae.ipynb"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = REPO_ROOT / "solutions" / "vae" / "vae.ipynb"
+STUDENT = REPO_ROOT / "course" / "vae" / "vae.ipynb"
 
 
 @dataclass(frozen=True)
