@@ -3,7 +3,21 @@
 The repository root is the nbgrader course directory: the source notebooks (with solutions)
 live in ``solutions/``, and ``nbgrader generate_assignment`` writes the student notebooks to
 ``course/``. Submissions, autograded and feedback folders are nbgrader's defaults.
+
+``nbgrader autograde`` executes each submission in fast mode (it sets NBGRADER_EXECUTION,
+which ``vae_course.settings`` reads), then ``GradeOutsideKernel`` replaces the autograded
+cells' outputs with the scores the autograder computes outside the student's kernel.
 """
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from autograder.nbgrader_grades import GradeOutsideKernel  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)
 
@@ -11,3 +25,9 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "course"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data"]  # no datasets in feedback
+c.Execute.timeout = 300  # per cell; fast-mode training cells take seconds
+c.Autograde.autograde_preprocessors = [
+    Execute, GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]

@@ -1,0 +1,62 @@
+"""An nbgrader preprocessor that takes the autograded scores from the autograder, not the kernel.
+
+nbgrader normally reads a test cell's score from its outputs, which the student's kernel
+produces and can forge. This preprocessor runs after ``Execute``: it grades the submitted
+notebook with ``grade_submission`` (student code in the sandbox's worker, scores computed
+here) and replaces every autograded test cell's outputs with that part's feedback and score,
+so nbgrader's gradebook and ``results.json`` agree. Hidden checks appear only as a count.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.grading import CheckResult, grade_submission
+
+TEST_PREFIX = "test_"
+
+
+def part_feedback(task: str, results: list[CheckResult]) -> str:
+    """What the student sees under a part's test cell."""
+    lines = [f"Autograder: {task}, {sum(r.score for r in results):g}/{sum(r.points for r in results):g} points"]
+    for result in results:
+        if result.hidden:
+            continue
+        mark = "PASS" if result.score == result.points else "FAIL"
+        lines.append(f"{mark} {result.question} ({result.score:g}/{result.points:g})")
+        if result.score != result.points:
+            lines.append(f"     {result.message}")
+    hidden = [r for r in results if r.hidden]
+    if hidden:
+        lines.append(f"Hidden checks: {sum(r.score for r in hidden):g}/{sum(r.points for r in hidden):g} points "
+                     f"from {len(hidden)} checks.")
+    return "\n".join(lines) + "\n"
+
+
+def autograded_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The autograded test cells: graded, not solution, code, with a ``test_<part>`` grade id."""
+    return [cell for cell in notebook.cells
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+            and not cell.metadata["nbgrader"].get("solution")
+            and cell.metadata["nbgrader"].get("grade_id", "").startswith(TEST_PREFIX)]
+
+
+class GradeOutsideKernel(NbGraderPreprocessor):
+    """Write each part's out-of-process score into its test cell as nbgrader's partial credit."""
+
+    def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "submission.ipynb"
+            nbformat.write(nb, path)
+            report = grade_submission(path)
+        for cell in autograded_cells(nb):
+            task = cell.metadata["nbgrader"]["grade_id"].removeprefix(TEST_PREFIX)
+            results = [r for r in report.results if r.task == task]
+            score = sum(r.score for r in results)
+            cell.outputs = [new_output("stream", name="stdout", text=part_feedback(task, results)),
+                            new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=None)]
+        return nb, resources

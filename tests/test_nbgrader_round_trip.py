@@ -1,0 +1,87 @@
+"""Does nbgrader's own round trip work on this course, with the autograder's scores in its gradebook?"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.checks import load_checks
+from autograder.nbgrader_grades import TEST_PREFIX, autograded_cells
+from vae_course.course_build import COURSE, REPO_ROOT, SOLUTIONS
+
+REFERENCE = SOLUTIONS / "vae" / "vae.ipynb"
+
+
+def test_each_part_has_one_autograded_cell_worth_its_checks():
+    """Is there one test cell per graded part, worth exactly the points of that part's checks?"""
+    points: dict[str, float] = {}
+    for check in load_checks():
+        points[check.task] = points.get(check.task, 0) + check.points
+    cells = autograded_cells(nbformat.read(REFERENCE, as_version=4))
+    cell_points = {c.metadata.nbgrader.grade_id.removeprefix(TEST_PREFIX): c.metadata.nbgrader.points for c in cells}
+    assert cell_points == points
+
+
+def test_self_check_prints_public_results(reference, capsys):
+    """Does the one-line self-check print each public check, its points and the total?"""
+    from autograder.self_check import self_check
+
+    self_check("vae_loss", dict(reference))
+    printed = capsys.readouterr().out
+    assert "PASS vae_loss.hand_computed (2/2)" in printed and "public checks of vae_loss: 2/2 points" in printed
+
+
+def test_self_check_explains_a_failure(reference, capsys):
+    """Does a wrong implementation get FAIL with the feedback message?"""
+    from autograder.self_check import self_check
+
+    namespace = dict(reference, vae_loss=lambda recon_x, x, mu, logvar: recon_x.sum())
+    self_check("vae_loss", namespace)
+    printed = capsys.readouterr().out
+    assert "FAIL vae_loss.hand_computed (0/2)" in printed and "KL = -0.5" in printed
+
+
+def _nbgrader(course: Path, *args: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, check=True,
+                   capture_output=True, text=True)
+
+
+@pytest.mark.slow
+def test_generate_autograde_feedback_export(tmp_path):
+    """Do a correct, a partly wrong and an empty submission get 54, 47 and 0 through real nbgrader?"""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(REPO_ROOT / "nbgrader_config.py", course)
+    shutil.copytree(SOLUTIONS, course / "solutions")
+    submissions = {
+        "correct": REFERENCE.read_text(),
+        "partial": REFERENCE.read_text().replace("kl = -0.5 *", "kl = 0.5 *"),  # the KL sign flipped
+        "empty": (COURSE / "vae" / "vae.ipynb").read_text(),
+    }
+    for student, text in submissions.items():
+        _nbgrader(course, "db", "student", "add", student)
+        folder = course / "submitted" / student / "vae"
+        folder.mkdir(parents=True)
+        (folder / "vae.ipynb").write_text(text)
+    _nbgrader(course, "generate_assignment", "vae", "--force")
+    _nbgrader(course, "autograde", "vae", "--force")
+    _nbgrader(course, "generate_feedback", "vae", "--force")
+    _nbgrader(course, "export")
+
+    with (course / "grades.csv").open() as handle:
+        scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(handle)}
+    assert scores == {"correct": (54.0, 64.0), "partial": (47.0, 64.0), "empty": (0.0, 64.0)}
+    feedback = html.unescape((course / "feedback" / "partial" / "vae" / "vae.html").read_text())
+    assert "Autograder: vae_loss, 2/9 points" in feedback and "Hidden checks: 2/7 points" in feedback
+    hidden_questions = [c.question for c in load_checks() if c.hidden]
+    assert not any(question in feedback for question in hidden_questions)
+    assert not (course / "feedback" / "partial" / "vae" / "data").exists()
