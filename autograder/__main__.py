@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade SUBMISSION`` and ``python -m autograder grade-batch DIR ...``."""
+"""Command line: ``python -m autograder {grade,grade-batch,bundle}``."""
 from __future__ import annotations
 
 import argparse
@@ -54,6 +54,14 @@ def grade_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def bundle(args: argparse.Namespace) -> int:
+    from autograder.bundles import build_gradescope_bundle, build_student_bundle
+
+    print(f"wrote {build_student_bundle(args.out / 'vae-course-student.zip')}")
+    print(f"wrote {build_gradescope_bundle(args.out / 'vae-course-gradescope.zip')}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description="Grade vae-course submissions.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     many.add_argument("--csv", type=Path, default=Path("grades.csv"))
     many.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     many.set_defaults(run=grade_batch)
+    release = commands.add_parser("bundle", help="build the student zip and the Gradescope autograder zip")
+    release.add_argument("--out", type=Path, default=Path("dist"))
+    release.set_defaults(run=bundle)
     args = parser.parse_args(argv)
     return args.run(args)
 
