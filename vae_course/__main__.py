@@ -20,6 +20,30 @@ def run_reference_notebooks(out: Path) -> None:
         print(f"  ok; figures: {', '.join(map(str, figures))}")
 
 
+def grade_shipped_notebooks(out: Path) -> bool:
+    """Grade every reference solution (it must get full marks) and its student notebook (0, with a report)."""
+    import json
+
+    from autograder.grading import grade_submission
+    from autograder.report import feedback_markdown, gradescope_results, summary_table
+    from vae_course.course_build import COURSE
+
+    full_marks = True
+    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
+        for kind, notebook in (("reference", path), ("student", COURSE / path.relative_to(SOLUTIONS))):
+            report = grade_submission(notebook)
+            folder = out / "grading" / path.parent.name / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "results.json").write_text(json.dumps(gradescope_results(report), indent=2) + "\n")
+            (folder / "feedback.md").write_text(feedback_markdown(report))
+            print(f"\n{kind} {notebook.relative_to(SOLUTIONS.parent)}: {report.score:g}/{report.max_score:g} "
+                  f"(results.json and feedback.md in {folder})")
+            if kind == "reference":
+                print(summary_table(report))
+                full_marks &= report.score == report.max_score
+    return full_marks
+
+
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     from vae_course.trainer import DATASETS, REFERENCE_NOTEBOOK
 
@@ -43,7 +67,7 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vae_course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    main_job = commands.add_parser("main", help="run the reference notebooks on offline data (fast mode), then the demo")
+    main_job = commands.add_parser("main", help="grade the shipped notebooks, run the reference notebooks offline (fast mode), then the demo")
     main_job.add_argument("--out", type=Path, default=Path("out"))
     commands.add_parser("build-course", help="regenerate course/ from solutions/ with nbgrader")
     train_job = commands.add_parser("train", help="train a notebook's VAE with checkpoints and figures "
@@ -60,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "main":
         from vae_course.demo import run_demo
 
+        full_marks = grade_shipped_notebooks(args.out)
         run_reference_notebooks(args.out)
         run_demo(args.out / "demo", data_dir=args.out / "data")
+        if not full_marks:
+            print("the reference solution did not get full marks")
+            return 1
     elif args.command == "train":
         from vae_course.trainer import TrainConfig, train
 
