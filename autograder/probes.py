@@ -50,9 +50,11 @@ def _tensor_facts(value: Any) -> dict[str, Any]:
 # --- reparameterize ----------------------------------------------------------------------
 
 @probe
-def reparameterize_sample(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor, device: str = "cpu") -> dict[str, Any]:
+def reparameterize_sample(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor, device: str = "cpu",
+                          grad_enabled: bool = True) -> dict[str, Any]:
     """z for the given inputs (moved to ``device``: 'meta' checks device-following without a GPU)."""
-    z = _get(ns, "reparameterize")(mu.to(device), logvar.to(device))
+    with torch.set_grad_enabled(grad_enabled):
+        z = _get(ns, "reparameterize")(mu.to(device), logvar.to(device))
     return {"facts": _tensor_facts(z), "z": z if isinstance(z, torch.Tensor) and z.device.type == "cpu" else None}
 
 

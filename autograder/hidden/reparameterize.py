@@ -22,16 +22,17 @@ def gradients_reach_mu_and_logvar(student):
 
 
 @check("reparameterize.distribution", task="reparameterize", points=2,
-       feedback="z must be distributed as N(mu, exp(logvar)): std = exp(0.5 * logvar) (not exp(logvar), "
-                "not the variance) and eps ~ N(0, 1).")
+       feedback="z must be distributed as N(mu, exp(logvar)), with or without gradients: std = exp(0.5 * logvar) "
+                "(not exp(logvar), not the variance), eps ~ N(0, 1), and no shortcut that returns mu.")
 def samples_have_mean_mu_and_std_exp_half_logvar(student):
-    """Over many draws, are the sample mean mu and the sample std exp(0.5 * logvar)?"""
+    """Over many draws, with gradients on and off, are the sample mean mu and the sample std exp(0.5 * logvar)?"""
     mu = torch.tensor([[-2.0, 0.0, 3.0, 0.5]]).expand(20000, 4).contiguous()
     logvar = torch.tensor([[0.0, -2.0, 1.0, 2.0]]).expand(20000, 4).contiguous()
-    z = student.probe("reparameterize_sample", mu, logvar)["z"]
-    assert z is not None, "z is not a tensor"
-    expect.close(z.mean(0), mu[0], "the mean of z", atol=0.06, rtol=0)
-    expect.close(z.std(0), torch.exp(0.5 * logvar[0]), "the standard deviation of z", atol=0, rtol=0.04)
+    for grad_enabled in (True, False):
+        z = student.probe("reparameterize_sample", mu, logvar, "cpu", grad_enabled)["z"]
+        assert z is not None, "z is not a tensor"
+        expect.close(z.mean(0), mu[0], "the mean of z", atol=0.06, rtol=0)
+        expect.close(z.std(0), torch.exp(0.5 * logvar[0]), "the standard deviation of z", atol=0, rtol=0.04)
 
 
 @check("reparameterize.device_and_precision", task="reparameterize", points=2,

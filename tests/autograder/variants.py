@@ -42,3 +42,8 @@ def edited_definitions(tmp_path: Path, *edits: Edit) -> dict[str, object]:
     path = tmp_path / "variant.ipynb"
     nbformat.write(edited_notebook(*edits), path)
     return load_definitions(path)
+
+
+def whole_cell(grade_id: str, new_source: str) -> Edit:
+    """Replace a whole cell of the reference solution."""
+    return Edit(grade_id, cell_source(grade_id), new_source)

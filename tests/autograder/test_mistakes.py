@@ -1,0 +1,40 @@
+"""The mistake corpus: does each mistake lose exactly its part's points, with feedback that names it?"""
+from __future__ import annotations
+
+import pytest
+
+from autograder.checks import REGISTRY, load_checks
+from autograder.grading import run_check
+from autograder.students import LocalStudent
+from mistakes import MISTAKES
+from variants import edited_definitions
+
+
+def _grade_locally(namespace, tmp_path):
+    """Every check on definitions loaded in this process (the sandbox is tested elsewhere)."""
+    student = LocalStudent(namespace, tmp_path)
+    return {c.id: run_check(c, student, set(namespace), {}) for c in load_checks()}
+
+
+def test_corpus_is_large_and_catches_every_check():
+    """Are there at least 25 mistakes, and does every check catch at least one of them?"""
+    assert len(MISTAKES) >= 25
+    assert {check for m in MISTAKES for check in m.loses} == {c.id for c in load_checks()}
+
+
+def test_reference_gets_every_point(reference, tmp_path):
+    """Does the unedited reference pass every check in this process too?"""
+    results = _grade_locally(dict(reference), tmp_path)
+    assert all(r.score == r.points for r in results.values()), {i: r.message for i, r in results.items() if r.score < r.points}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
+def test_mistake_loses_its_checks_and_keeps_the_rest(mistake, tmp_path):
+    """Do the named checks give 0 with the named feedback, while every other part keeps its points?"""
+    results = _grade_locally(edited_definitions(tmp_path, *mistake.edits), tmp_path)
+    for check_id in mistake.loses:
+        assert results[check_id].score == 0, f"{check_id} gave points to: {mistake.name}"
+    assert any(mistake.feedback in results[c].message for c in mistake.loses), [results[c].message for c in mistake.loses]
+    touched = {REGISTRY[c].task for c in mistake.loses}
+    kept = {i: r.message for i, r in results.items() if r.task not in touched and r.score < r.points}
+    assert not kept, f"{mistake.name} cost points in untouched parts: {kept}"
