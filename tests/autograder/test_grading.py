@@ -23,8 +23,9 @@ def _scores(report):
     return {r.id: r.score for r in report.results}
 
 
-def _write(tmp_path: Path, notebook) -> Path:
-    path = tmp_path / "vae.ipynb"
+def _write(folder: Path, notebook) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "vae.ipynb"
     nbformat.write(notebook, path)
     return path
 
@@ -63,11 +64,24 @@ def test_results_json_follows_gradescope_and_hides_hidden_details(reference_repo
     assert "hidden checks" in feedback
 
 
+def _results_without_timing(report) -> dict:
+    results = gradescope_results(report)
+    results.pop("execution_time")
+    return results
+
+
 def test_grading_is_deterministic(reference_report, tmp_path):
-    """Does grading a partly wrong submission twice give identical reports?"""
-    path = _write(tmp_path, edited_notebook(Edit("vae_loss", 'reduction="sum"', 'reduction="mean"')))
-    first, second = grade_submission(path), grade_submission(path)
-    assert [(r.id, r.score, r.message) for r in first.results] == [(r.id, r.score, r.message) for r in second.results]
+    """Do the reference and three corpus entries (a mistake, a hang, an alternative) get identical results five times?"""
+    from alternatives import ALTERNATIVES
+    from mistakes import MISTAKES
+
+    notebooks = {"reference": REFERENCE_NOTEBOOK}
+    for name, edits in [("mistake", MISTAKES[0].edits), ("alternative", ALTERNATIVES[1].edits),
+                        ("hang", (Edit("interpolate", "    vae.eval()\n", "    while True:\n        pass\n"),))]:
+        notebooks[name] = _write(tmp_path / name, edited_notebook(*edits))
+    for name, path in notebooks.items():
+        runs = [_results_without_timing(grade_submission(path, check_seconds=3)) for _ in range(5)]
+        assert all(run == runs[0] for run in runs), f"{name} was graded differently"
 
 
 def test_a_syntax_error_costs_only_its_part(tmp_path):

@@ -1,0 +1,136 @@
+"""The valid-alternatives corpus: correct code written differently from the reference."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from variants import Edit, whole_cell
+
+
+@dataclass(frozen=True)
+class Alternative:
+    name: str
+    edits: tuple[Edit, ...]
+
+
+CONV_VAE_EXPLICIT = '''
+import torch.nn.functional as F
+
+
+class ConvVAE(nn.Module):
+    """Explicit layers in ModuleLists and functional ReLUs instead of nn.Sequential."""
+
+    def __init__(self, in_channels=3, hidden_dim=400, latent_dim=20, num_layers=3, image_size=32):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.side = image_size // 2 ** num_layers
+        self.top = hidden_dim * 2 ** (num_layers - 1)
+        self.convs = nn.ModuleList()
+        channels = in_channels
+        for i in range(num_layers):
+            self.convs.append(nn.Conv2d(channels, hidden_dim * 2 ** i, 4, 2, 1))
+            channels = hidden_dim * 2 ** i
+        flat = self.top * self.side * self.side
+        self.fc_mu = nn.Linear(flat, latent_dim)
+        self.fc_logvar = nn.Linear(flat, latent_dim)
+        self.fc_z = nn.Linear(latent_dim, flat)
+        self.deconvs = nn.ModuleList()
+        for i in reversed(range(num_layers)):
+            out = in_channels if i == 0 else hidden_dim * 2 ** (i - 1)
+            self.deconvs.append(nn.ConvTranspose2d(hidden_dim * 2 ** i, out, 4, 2, 1))
+
+    def encode(self, x):
+        for conv in self.convs:
+            x = F.relu(conv(x))
+        x = torch.flatten(x, start_dim=1)
+        return self.fc_mu(x), self.fc_logvar(x)
+
+    def decode(self, z):
+        h = F.relu(self.fc_z(z)).reshape(-1, self.top, self.side, self.side)
+        for i, deconv in enumerate(self.deconvs):
+            h = deconv(h)
+            if i < len(self.deconvs) - 1:
+                h = F.relu(h)
+        return torch.sigmoid(h)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterize(mu, logvar)), mu, logvar
+'''
+
+VAE_SEQUENTIAL = '''
+class VAE(nn.Module):
+    """nn.Sequential blocks instead of named layers."""
+
+    def __init__(self, image_shape=(1, 28, 28), hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.image_shape = image_shape
+        pixels = math.prod(image_shape)
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(pixels, hidden_dim), nn.ReLU())
+        self.mu = nn.Linear(hidden_dim, latent_dim)
+        self.logvar = nn.Linear(hidden_dim, latent_dim)
+        self.generator = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, pixels),
+                                       nn.Sigmoid(), nn.Unflatten(1, image_shape))
+
+    def encode(self, x):
+        h = self.body(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z):
+        return self.generator(z)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterize(mu, logvar)), mu, logvar
+'''
+
+FFHQ_READ_IMAGE_OS_WALK = '''
+import os
+
+from PIL import Image
+from torchvision.io import ImageReadMode, read_image
+
+
+class FFHQDataset(Dataset):
+    """os.walk for the listing and torchvision.io.read_image for decoding."""
+
+    def __init__(self, root, transform=None):
+        self.files = sorted(os.path.join(folder, name) for folder, _, names in os.walk(root)
+                            for name in names if name.endswith(".png"))
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, index):
+        if self.transform is not None:
+            with Image.open(self.files[index]) as image:
+                return self.transform(image.convert("RGB"))
+        return read_image(self.files[index], mode=ImageReadMode.RGB).float() / 255
+'''
+
+ALTERNATIVES = [
+    Alternative("eps from torch.normal", (Edit("reparameterize", "eps = torch.randn_like(std)",
+                                                "eps = torch.normal(torch.zeros_like(std), torch.ones_like(std))"),)),
+    Alternative("Normal(mu, std).rsample()", (Edit("reparameterize", "eps = torch.randn_like(std)\n    return mu + eps * std",
+                                                    "return torch.distributions.Normal(mu, std).rsample()"),)),
+    Alternative("pytorch/examples style std", (Edit("reparameterize", "std = torch.exp(0.5 * logvar)", "std = logvar.mul(0.5).exp()"),)),
+    Alternative("BCE written by hand with clamping", (Edit("vae_loss", 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")',
+                                                           "r = recon_x.clamp(1e-12, 1 - 1e-7)\n    bce = -(x * torch.log(r) + (1 - x) * torch.log1p(-r)).sum()"),)),
+    Alternative("KL from torch.distributions", (Edit("vae_loss", "kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())",
+                                                     "q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))\n"
+                                                     "    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))\n"
+                                                     "    kl = torch.distributions.kl_divergence(q, p).sum()"),)),
+    Alternative("ConvVAE with explicit layers and F.relu", (whole_cell("ConvVAE", CONV_VAE_EXPLICIT),)),
+    Alternative("VAE from nn.Sequential blocks", (whole_cell("VAE", VAE_SEQUENTIAL),)),
+    Alternative("loaders with Compose and keyword arguments", (Edit("make_cifar10_loaders", "to_tensor = transforms.ToTensor()",
+                                                                    "to_tensor = transforms.Compose([transforms.ToTensor()])"),
+                                                               Edit("make_cifar10_loaders", "batch_size=batch_size, shuffle=False)",
+                                                                    "batch_size=batch_size, shuffle=False, num_workers=0, drop_last=False)"))),
+    Alternative("interpolation with torch.lerp", (Edit("interpolate", "z = (1 - weights) * mu[0] + weights * mu[1]",
+                                                       "z = torch.lerp(mu[0].expand(num_steps, -1), mu[1].expand(num_steps, -1), weights)"),)),
+    Alternative("interpolation one frame at a time", (Edit("interpolate", "        return vae.decode(z)",
+                                                           "        return torch.cat([vae.decode(point.unsqueeze(0)) for point in z])"),)),
+    Alternative("FFHQ with os.walk and read_image", (whole_cell("FFHQDataset", FFHQ_READ_IMAGE_OS_WALK),)),
+    Alternative("sampling under inference_mode", (Edit("sample_images", "with torch.no_grad():", "with torch.inference_mode():"),)),
+]
