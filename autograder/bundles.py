@@ -14,7 +14,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
-STUDENT_FILES = ["README.md", "environment.yml", "pyproject.toml", "requirements.lock"]
+STUDENT_FILES = ["README.md", "environment.yml", "pyproject.toml", "requirements.lock", "run.sh"]
 STUDENT_TREES = ["course", "vae_course", "datasets", "autograder"]
 NEVER_FOR_STUDENTS = ["solutions", "autograder/hidden", "tests", "benchmarks", "nbgrader_config.py"]
 GRADER_FILES = ["pyproject.toml", "requirements.lock"]
