@@ -41,24 +41,25 @@ FFHQ_INSTRUCTIONS = (
 )
 
 
+def _downloadable_root(settings: Settings, name: str, title: str, is_real: Callable[[Path], bool],
+                       download: Callable[[Path], None]) -> Path:
+    """The real data if present or downloadable (unless offline), else the stand-in ``name``."""
+    data_dir = settings.data_dir
+    if is_real(data_dir):
+        return data_dir
+    if not settings.offline and _try_download(title, download, data_dir) and is_real(data_dir):
+        return data_dir
+    return standin_root(name, data_dir)
+
+
 def cifar10_root(settings: Settings) -> Path:
     """A root for ``torchvision.datasets.CIFAR10``: real CIFAR-10, else the stand-in."""
-    data_dir = settings.data_dir
-    if is_real_cifar10(data_dir):
-        return data_dir
-    if not settings.offline and _try_download("CIFAR-10", _download_cifar10, data_dir) and is_real_cifar10(data_dir):
-        return data_dir
-    return standin_root("cifar10", data_dir)
+    return _downloadable_root(settings, "cifar10", "CIFAR-10", is_real_cifar10, _download_cifar10)
 
 
 def mnist_root(settings: Settings) -> Path:
     """A root for ``torchvision.datasets.MNIST``: real MNIST, else the stand-in."""
-    data_dir = settings.data_dir
-    if is_real_mnist(data_dir):
-        return data_dir
-    if not settings.offline and _try_download("MNIST", _download_mnist, data_dir) and is_real_mnist(data_dir):
-        return data_dir
-    return standin_root("mnist", data_dir)
+    return _downloadable_root(settings, "mnist", "MNIST", is_real_mnist, _download_mnist)
 
 
 def ffhq_root(settings: Settings) -> Path:
