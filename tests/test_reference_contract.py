@@ -113,3 +113,15 @@ def test_sample_images_uses_the_models_latent_size(reference):
     images = reference["sample_images"](model, 5)
     assert images.shape == (5, 3, 16, 16) and not images.requires_grad
     assert 0 <= images.min() and images.max() <= 1
+
+
+def test_ffhq_dataset_on_a_thumbnail_tree(reference, tmp_path):
+    """On a nested tree with LICENSE.txt and grey images, is every PNG an item, as a (3, H, W) tensor in [0, 1]?"""
+    from vae_course.data.ffhq import write_ffhq_fixture
+
+    write_ffhq_fixture(tmp_path, 7, size=16, mode="L", per_folder=3)
+    assert (tmp_path / "thumbnails128x128" / "LICENSE.txt").exists()
+    dataset = reference["FFHQDataset"](tmp_path)
+    assert len(dataset) == 7
+    item = dataset[6]
+    assert item.shape == (3, 16, 16) and item.dtype == torch.float32 and 0 <= item.min() and item.max() <= 1
