@@ -1,0 +1,341 @@
+"""The corpus of hostile and broken submissions: what each does, how it is built, what it may cost.
+
+Every entry is the reference solution with something broken or hostile added, or raw bytes, so
+whatever it does not attack is right and the test knows what the honest parts earn. Hostile
+code sits inside graded functions, because the grader runs only definitions. Most attacks
+*gain points if they succeed*: when the grader refuses the attack the part raises and scores 0;
+when the attack gets through the function goes on to the honest answer, and the test sees
+points that part must not have. Paths the attacks aim at are written ``@NAME@`` and filled in
+with the test's own paths (``Targets``) when the notebook is built.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from textwrap import dedent, indent
+
+import nbformat
+
+from variants import REFERENCE, REPO_ROOT, Edit, edited_notebook
+
+TASKS = ("make_cifar10_loaders", "reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate", "FFHQDataset",
+         "sample_images")
+HIDDEN = REPO_ROOT / "autograder" / "hidden"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Paths outside the worker's reach that attacks aim at; the test checks them afterwards."""
+
+    canary_dir: Path  # holds canary.txt; nothing in it may change
+    results: Path  # the real results.json, written by the grader
+    marker: Path  # must never exist: an attack that got through creates it
+
+    @property
+    def canary(self) -> Path:
+        return self.canary_dir / "canary.txt"
+
+    def fill(self, code: str) -> str:
+        """``code`` with each ``@NAME@`` replaced by that path as a Python string literal."""
+        for name, path in {"CANARY_DIR": self.canary_dir, "CANARY": self.canary, "RESULTS": self.results,
+                           "MARKER": self.marker, "REPO": REPO_ROOT, "HIDDEN": HIDDEN}.items():
+            code = code.replace(f"@{name}@", repr(str(path)))
+        return code
+
+
+Build = Callable[[Targets], bytes]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One submission and what grading it may cost.
+
+    ``sabotages``: parts that must score 0. Every other part keeps the reference's points, unless
+    ``collateral`` (the attack may break the worker for later parts too; it still never gains).
+    ``restarts`` and ``hangs``: how many parts kill or hang the worker, for the time limit.
+    """
+
+    name: str
+    what: str
+    build: Build
+    sabotages: tuple[str, ...] = ()
+    collateral: bool = False
+    restarts: int = 0
+    hangs: int = 0
+
+
+# --- building submissions ------------------------------------------------------------------
+
+# Where attack code goes: the first line of each graded function's body (or of __init__).
+HOSTS = {
+    "make_cifar10_loaders": "    to_tensor = transforms.ToTensor()",
+    "reparameterize": "    std = torch.exp(0.5 * logvar)",
+    "vae_loss": '    bce = F.binary_cross_entropy(recon_x, x, reduction="sum")',
+    "ConvVAE": "        super().__init__()",
+    "VAE": "        super().__init__()",
+    "interpolate": "    vae.eval()",
+    "FFHQDataset": "        self.paths = sorted(",
+    "sample_images": "    vae.eval()",
+}
+
+
+def attack(task: str, code: str) -> Edit:
+    """Run ``code`` first thing whenever ``task`` is called."""
+    anchor = HOSTS[task]
+    margin = anchor[:len(anchor) - len(anchor.lstrip())]
+    return Edit(task, anchor, indent(dedent(code).strip(), margin) + "\n" + anchor)
+
+
+def sabotage(task: str, code: str) -> Edit:
+    """Run ``code`` whenever ``task`` is called, then fail, so the part never earns points."""
+    return attack(task, dedent(code).strip() + "\nraise RuntimeError('this part is sabotaged')")
+
+
+def attempts(task: str, *tries: str) -> Edit:
+    """Try each of ``tries``; the part goes on to its honest answer only if one got through."""
+    lines = ["escaped = []"]
+    for number, code in enumerate(tries):
+        lines += ["try:", indent(dedent(code).strip(), "    "), f"    escaped.append({number})",
+                  "except BaseException:", "    pass"]
+    lines += ["if not escaped:", "    raise PermissionError('the grader refused every attempt')"]
+    return attack(task, "\n".join(lines))
+
+
+def edits(*changes: Edit) -> Build:
+    """The reference notebook with ``changes``, their ``@NAME@`` paths filled in."""
+    def build(targets: Targets) -> bytes:
+        filled = [Edit(e.grade_id, e.old, targets.fill(e.new)) for e in changes]
+        return nbformat.writes(edited_notebook(*filled)).encode()
+    return build
+
+
+def reference_json() -> dict:
+    return json.loads(REFERENCE.read_text())
+
+
+def cell_index(notebook: dict, grade_id: str) -> int:
+    return next(i for i, c in enumerate(notebook["cells"])
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def transformed(change: Callable[[dict], None]) -> Build:
+    """The reference notebook's JSON, changed in place by ``change``."""
+    def build(targets: Targets) -> bytes:
+        notebook = copy.deepcopy(reference_json())
+        change(notebook)
+        return json.dumps(notebook).encode()
+    return build
+
+
+def raw(data: bytes) -> Build:
+    return lambda targets: data
+
+
+# --- notebook-level changes ----------------------------------------------------------------
+
+def _deleted_and_emptied(notebook: dict) -> None:
+    notebook["cells"][cell_index(notebook, "sample_images")]["source"] = ""
+    del notebook["cells"][cell_index(notebook, "interpolate")]
+    reparameterize = notebook["cells"][cell_index(notebook, "reparameterize")]
+    reparameterize["source"] = "".join(reparameterize["source"]).replace("def reparameterize(", "def reparametrise(")
+
+
+def _reordered(notebook: dict) -> None:
+    setup = cell_index(notebook, "setup")
+    cells = notebook["cells"]
+    notebook["cells"] = cells[:setup + 1] + cells[:setup:-1]
+
+
+def _ids_changed(notebook: dict) -> None:
+    for number, cell in enumerate(notebook["cells"]):
+        cell["id"] = "../../same-id" if number % 2 else f"renamed-{number}"
+        nbgrader = cell["metadata"].get("nbgrader")
+        if nbgrader and number % 3 == 0:
+            del cell["metadata"]["nbgrader"]
+        elif nbgrader:
+            nbgrader["grade_id"] = "duplicate" if number % 2 else f"part_{number}"
+
+
+def _nbformat_3() -> bytes:
+    cell = {"cell_type": "code", "language": "python", "metadata": {}, "outputs": [],
+            "input": "def reparameterize(mu, logvar):\n    return mu\n"}
+    return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "vae"},
+                       "worksheets": [{"cells": [cell], "metadata": {}}]}).encode()
+
+
+# --- the corpus ----------------------------------------------------------------------------
+
+ENTRIES: list[Entry] = [
+    # Broken notebooks.
+    Entry("not_json", "a file that is not JSON", raw(b'{"cells": [ this is not JSON'), sabotages=TASKS),
+    Entry("nbformat_3", "an nbformat 3 notebook (worksheets, 'input')", raw(_nbformat_3()), sabotages=TASKS),
+    Entry("not_utf8", "the reference notebook with bytes that are not UTF-8",
+          lambda t: REFERENCE.read_bytes().replace(b"One sample z", b"One sample \xff\xfe z"), sabotages=TASKS),
+    Entry("syntax_errors", "a syntax error in vae_loss and an indentation error in ConvVAE",
+          edits(Edit("vae_loss", "return bce + kl", "return bce + kl)"),
+                Edit("ConvVAE", "        super().__init__()", "      super().__init__()")),
+          sabotages=("vae_loss", "ConvVAE")),
+    Entry("missing_definitions", "reparameterize misspelt, the interpolate cell deleted, sample_images emptied",
+          transformed(_deleted_and_emptied), sabotages=("reparameterize", "interpolate", "sample_images")),
+    Entry("reordered_cells", "every cell after the imports in reverse order (definitions only run, so full marks)",
+          transformed(_reordered)),
+    Entry("changed_ids", "cell ids and grade ids renamed, duplicated or removed (the grader goes by names)",
+          transformed(_ids_changed)),
+    Entry("definition_errors", "a class body that raises and a function that raises when called",
+          edits(Edit("VAE", "class VAE(nn.Module):\n", "class VAE(nn.Module):\n    raise RuntimeError('class body')\n"),
+                sabotage("vae_loss", "1 / 0")),
+          sabotages=("VAE", "vae_loss")),
+    # Hostile while the definitions are loaded.
+    # Hostile when called.
+    Entry("infinite_loops", "a busy loop, a sleep and a wait on an event that never comes",
+          edits(sabotage("reparameterize", "while True:\n    pass"),
+                sabotage("vae_loss", "import time\ntime.sleep(10 ** 6)"),
+                sabotage("interpolate", "import threading\nthreading.Event().wait()")),
+          sabotages=("reparameterize", "vae_loss", "interpolate"), restarts=3, hangs=3),
+    Entry("memory_bombs", "one huge tensor, and 256 MiB blocks allocated and touched until memory runs out",
+          edits(sabotage("reparameterize", "torch.ones(1 << 40)"),
+                sabotage("vae_loss", "hoard = []\nwhile True:\n    hoard.append(b'x' * (1 << 28))")),
+          sabotages=("reparameterize", "vae_loss")),
+    Entry("fork_bombs", "while True: os.fork(), and shell commands, pty and posix_spawn that would leave a marker",
+          edits(sabotage("reparameterize", "import os\nwhile True:\n    os.fork()"),
+                attempts("vae_loss",
+                         "import os; os.system('touch ' + @MARKER@)",
+                         "import subprocess; subprocess.run(['touch', @MARKER@])",
+                         "import os; os.popen('touch ' + @MARKER@)",
+                         "import os; os.posix_spawn('/usr/bin/touch', ['touch', @MARKER@], {})",
+                         "import os, pty\npid, _ = pty.fork()\nif pid == 0:\n    os._exit(0)",
+                         "import os; os.execv('/usr/bin/touch', ['touch', @MARKER@])")),
+          sabotages=("reparameterize", "vae_loss")),
+    Entry("exits", "sys.exit, os._exit, KeyboardInterrupt, SystemExit, abort, SIGKILL to itself and a segfault",
+          edits(sabotage("reparameterize", "import sys\nsys.exit(0)"),
+                sabotage("vae_loss", "import os\nos._exit(0)"),
+                sabotage("ConvVAE", "raise KeyboardInterrupt"),
+                sabotage("VAE", "raise SystemExit(54)"),
+                sabotage("interpolate", "import os\nos.abort()"),
+                sabotage("FFHQDataset", "import signal\nsignal.raise_signal(signal.SIGKILL)"),
+                sabotage("sample_images", "import faulthandler\nfaulthandler._sigsegv()")),
+          sabotages=TASKS[1:], restarts=4),
+    Entry("fake_output", "fake results printed to stdout and stderr, and fake answers written to the grader's channel",
+          edits(sabotage("reparameterize", """
+                    import json, os, sys
+                    fake = json.dumps({"score": 54, "max_score": 54, "tests": []})
+                    print(fake); print("Score: 54/54"); print(fake, file=sys.stderr)
+                    sys.__stdout__.write(fake + "\\n"); os.write(1, fake.encode()); os.write(2, fake.encode())
+                """),
+                sabotage("vae_loss", """
+                    import os, sys
+                    os.write(int(sys.argv[1]), b'{"id": 0, "ok": {"score": 54}}\\nnot json at all\\n')
+                """)),
+          sabotages=("reparameterize", "vae_loss"), restarts=1),
+    Entry("results_file", "overwrites the grader's results.json, now and from a thread after grading",
+          edits(attempts("vae_loss",
+                         "open(@RESULTS@, 'w').write('{\"score\": 54}')",
+                         "import os; os.write(os.open(@RESULTS@, os.O_WRONLY | os.O_TRUNC), b'{\"score\": 54}')",
+                         "import os; os.makedirs('/autograder/results', exist_ok=True); "
+                         "open('/autograder/results/results.json', 'w').write('{\"score\": 54}')",
+                         """
+                         import threading, time
+                         def later():
+                             time.sleep(1)
+                             open(@RESULTS@, 'w').write('{"score": 54}')
+                         threading.Thread(target=later).start()
+                         raise PermissionError('only counts if the write gets through')
+                         """)),
+          sabotages=("vae_loss",)),
+    Entry("monkeypatched_comparisons", "a wrong loss that patches torch.allclose, math.isclose, numpy, unittest "
+          "and pytest to say everything matches",
+          edits(sabotage("vae_loss", """
+                    import math, unittest, numpy, pytest, torch
+                    always = lambda *args, **kwargs: True
+                    torch.allclose = torch.isclose = torch.equal = math.isclose = always
+                    numpy.allclose = numpy.array_equal = always
+                    torch.testing.assert_close = numpy.testing.assert_allclose = lambda *args, **kwargs: None
+                    unittest.TestCase.assertEqual = unittest.TestCase.assertTrue = lambda *args, **kwargs: None
+                    unittest.TestCase.assertAlmostEqual = lambda *args, **kwargs: None
+                    pytest.approx = lambda expected, *args, **kwargs: expected
+                """)),
+          sabotages=("vae_loss",)),
+    Entry("monkeypatched_builtins", "the last part patches builtins.isinstance, len, sum and float in the worker",
+          edits(sabotage("sample_images", """
+                    import builtins
+                    builtins.isinstance = lambda *args: True
+                    builtins.len = lambda value: 0
+                    builtins.sum = lambda *args, **kwargs: 0
+                    builtins.float = lambda *args: 54.0
+                """)),
+          sabotages=("sample_images",), collateral=True),
+    Entry("hidden_checks_deleted", "deletes, truncates, renames and overwrites the hidden checks and the guard",
+          edits(attempts("vae_loss",
+                         "import os; os.remove(@HIDDEN@ + '/vae_loss.py')",
+                         "import shutil; shutil.rmtree(@HIDDEN@)",
+                         "open(@HIDDEN@ + '/vae_loss.py', 'w').write('')",
+                         "import os; os.truncate(@HIDDEN@ + '/vae_loss.py', 0)",
+                         "import os; os.rename(@HIDDEN@ + '/vae_loss.py', 'stolen.py')",
+                         "import os; os.chmod(@HIDDEN@, 0)",
+                         "open(@REPO@ + '/autograder/guard.py', 'a').write('\\nraise SystemExit\\n')")),
+          sabotages=("vae_loss",)),
+    Entry("limits_raised", "raises its own memory, CPU, file-size and process limits",
+          edits(attempts("vae_loss", *[f"import resource; resource.setrlimit(resource.{limit}, "
+                                       f"(resource.RLIM_INFINITY, resource.RLIM_INFINITY))"
+                                       for limit in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC")])),
+          sabotages=("vae_loss",)),
+    Entry("huge_output", "prints 2 GiB to stdout and stderr, and writes a 1 GiB file in its folder",
+          edits(sabotage("reparameterize", """
+                    import sys
+                    chunk = "x" * (1 << 28)
+                    for _ in range(8):
+                        sys.stdout.write(chunk)
+                    sys.stderr.write(chunk)
+                """),
+                sabotage("vae_loss", """
+                    with open("big.bin", "wb") as big:
+                        for _ in range(4):
+                            big.write(b"x" * (1 << 28))
+                """)),
+          sabotages=("reparameterize", "vae_loss"), restarts=2, hangs=1),
+    Entry("signal_tricks", "a repeating timer whose handler raises, SIGTERM and SIGINT ignored or blocked",
+          edits(sabotage("reparameterize", """
+                    import signal
+                    def interrupt(*args):
+                        raise KeyboardInterrupt
+                    signal.signal(signal.SIGALRM, interrupt)
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+                    signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)
+                """)),
+          sabotages=("reparameterize",), collateral=True, restarts=2),
+    Entry("lingering_threads", "threads that spin forever, write garbage to the channel later and try to fork",
+          edits(sabotage("vae_loss", """
+                    import os, sys, threading, time
+                    def spin():
+                        while True:
+                            pass
+                    def garbage():
+                        time.sleep(0.5)
+                        os.write(int(sys.argv[1]), b"garbage\\n")
+                    def fork():
+                        time.sleep(0.5)
+                        os.fork()
+                    for target in (spin, garbage, fork):
+                        threading.Thread(target=target).start()
+                """)),
+          sabotages=("vae_loss",), collateral=True, restarts=2),
+    Entry("recursion_bombs", "unbounded recursion, the same with the recursion limit lifted (a C stack overflow), "
+          "a cell too deeply nested to parse",
+          edits(sabotage("reparameterize", "def down(n):\n    return down(n + 1)\ndown(0)"),
+                sabotage("vae_loss", "import sys\nsys.setrecursionlimit(10 ** 9)\nclass Deep:\n"
+                                     "    def __repr__(self):\n        return repr(self)\nrepr(Deep())"),
+                Edit("FFHQDataset", "from PIL import Image\n", "DEEP = " + "-" * 100_000 + "1\nfrom PIL import Image\n")),
+          sabotages=("reparameterize", "vae_loss", "FFHQDataset"), restarts=1),
+    Entry("top_level_code", "top-level shell commands, file writes, exits and an endless training loop in graded "
+          "and training cells: never run, so full marks and no marker",
+          edits(Edit("reparameterize", "def reparameterize(",
+                     "import os\nos.system('touch ' + @MARKER@)\nopen(@MARKER@, 'w').write('ran')\n"
+                     "STATUS = os.system('touch ' + @MARKER@)\n\n\ndef reparameterize("),
+                Edit("vae_loss", "def vae_loss(", "raise SystemExit('top-level code ran')\n\n\ndef vae_loss("),
+                Edit("VAE", "class VAE(", "__import__('os')._exit(3)\n\n\nclass VAE("),
+                Edit("train_compare", "conv_vae = ConvVAE(", "while True:\n    pass\nconv_vae = ConvVAE("))),
