@@ -339,3 +339,4 @@ ENTRIES: list[Entry] = [
                 Edit("vae_loss", "def vae_loss(", "raise SystemExit('top-level code ran')\n\n\ndef vae_loss("),
                 Edit("VAE", "class VAE(", "__import__('os')._exit(3)\n\n\nclass VAE("),
                 Edit("train_compare", "conv_vae = ConvVAE(", "while True:\n    pass\nconv_vae = ConvVAE("))),
+]
