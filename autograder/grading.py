@@ -63,6 +63,27 @@ def find_notebook(submission: Path) -> Path:
     return notebooks[0]
 
 
+def _repair_cells(notebook) -> list[str]:
+    """Check the structure the grader relies on, and skip the cells that lack it, with a note for each.
+
+    nbformat only logs schema errors, so a hand-edited notebook can arrive with, say, a number as
+    a cell's source or a string as its nbgrader metadata: that cell is skipped, not the notebook.
+    """
+    cells = notebook.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        raise ValueError("its cells are not a list of cells")
+    notes = []
+    for index, cell in enumerate(cells):
+        nbgrader = cell.get("metadata", {}).get("nbgrader")
+        if nbgrader is not None and not (isinstance(nbgrader, dict) and isinstance(nbgrader.get("grade_id", ""), str)):
+            del cell["metadata"]["nbgrader"]
+            notes.append(f"Cell {index} has malformed nbgrader metadata; it was read without it.")
+        if not isinstance(cell.get("source", ""), str):
+            cell["source"] = ""
+            notes.append(f"Cell {index} was skipped: its source is not text.")
+    return notes
+
+
 def _theory_answers(notebook) -> dict[str, bool]:
     answers = {gid: False for gid in THEORY_IDS}
     for cell in notebook.cells:
@@ -148,6 +169,7 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
     report = GradeReport(submission=str(submission))
     try:
         notebook = read_notebook(find_notebook(Path(submission)))
+        report.notes += _repair_cells(notebook)
     except (OSError, ValueError) as error:
         checks = load_checks(include_hidden)
         report.notes.append(f"The submission could not be read: {error}")

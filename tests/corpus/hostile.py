@@ -136,6 +136,14 @@ def raw(data: bytes) -> Build:
 
 # --- notebook-level changes ----------------------------------------------------------------
 
+def _malformed_cells(notebook: dict) -> None:
+    cells = {gid: notebook["cells"][cell_index(notebook, gid)] for gid in ("reparameterize", "vae_loss", "VAE", "theory_kl")}
+    cells["reparameterize"]["source"] = 12345
+    cells["vae_loss"]["metadata"]["nbgrader"] = "vae_loss"
+    cells["VAE"]["metadata"]["nbgrader"]["grade_id"] = {"id": "VAE"}
+    cells["theory_kl"]["source"] = 7
+
+
 def _deleted_and_emptied(notebook: dict) -> None:
     notebook["cells"][cell_index(notebook, "sample_images")]["source"] = ""
     del notebook["cells"][cell_index(notebook, "interpolate")]
@@ -174,6 +182,8 @@ ENTRIES: list[Entry] = [
     Entry("nbformat_3", "an nbformat 3 notebook (worksheets, 'input')", raw(_nbformat_3()), sabotages=TASKS),
     Entry("not_utf8", "the reference notebook with bytes that are not UTF-8",
           lambda t: REFERENCE.read_bytes().replace(b"One sample z", b"One sample \xff\xfe z"), sabotages=TASKS),
+    Entry("malformed_cells", "cells whose JSON has the wrong types: source a number, nbgrader metadata a string, "
+          "a grade id an object", transformed(_malformed_cells), sabotages=("reparameterize",)),
     Entry("syntax_errors", "a syntax error in vae_loss and an indentation error in ConvVAE",
           edits(Edit("vae_loss", "return bce + kl", "return bce + kl)"),
                 Edit("ConvVAE", "        super().__init__()", "      super().__init__()")),
