@@ -150,17 +150,20 @@ class Sandbox:
         self.wait_loaded()
 
     def close_process(self) -> None:
-        if self._process is None:
+        """Kill the worker's process group; never raises, so a worker that broke its pipes cannot jam the sandbox."""
+        process, self._process = self._process, None
+        if process is None:
             return
         try:
-            os.killpg(self._process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self._process.wait()
-        if self._process.stdin:
-            self._process.stdin.close()
+        process.wait()
+        try:
+            process.stdin.close()
+        except OSError:  # the worker closed its end first: what is still buffered has nowhere to go
+            pass
         os.close(self._channel)
-        self._process = None
 
     def close(self) -> None:
         self.close_process()
@@ -217,11 +220,21 @@ class Sandbox:
             raise WorkerFailure(f"the process running your code sent a broken answer ({error})") from error
 
     def probe(self, name: str, *args: Any, seconds: float, seed: int = 0) -> Any:
-        """Run one probe in the worker (starting it if needed) and return its result."""
-        if self._process is None:
+        """Run one probe in the worker (starting it if needed) and return its result.
+
+        A worker that exited or stopped reading after its last answer (a part that closed its
+        stdin, say) is replaced before the request, so that the next check is not blamed for it.
+        """
+        request = {"probe": name, "args": list(args), "seed": seed}
+        if self._process is None or self._process.poll() is not None:
             self.start()
+        try:
+            message_id = self._send(request)
+        except WorkerFailure:
+            self.start()
+            message_id = self._send(request)
         deadline = time.monotonic() + seconds
-        reply = self._receive(self._send({"probe": name, "args": list(args), "seed": seed}), deadline)
+        reply = self._receive(message_id, deadline)
         if "missing" in reply:
             raise Missing(reply["missing"])
         if "error" in reply:

@@ -228,6 +228,8 @@ ENTRIES: list[Entry] = [
                 sabotage("FFHQDataset", "import signal\nsignal.raise_signal(signal.SIGKILL)"),
                 sabotage("sample_images", "import faulthandler\nfaulthandler._sigsegv()")),
           sabotages=TASKS[1:], restarts=4),
+    Entry("stdin_closed", "closes the worker's end of the grader's request pipe",
+          edits(sabotage("vae_loss", "import os\nos.close(0)")), sabotages=("vae_loss",), restarts=1),
     Entry("fake_output", "fake results printed to stdout and stderr, and fake answers written to the grader's channel",
           edits(sabotage("reparameterize", """
                     import json, os, sys
