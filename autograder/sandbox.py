@@ -86,6 +86,14 @@ def _unprivileged_user() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
+def _remove(path: Path) -> None:
+    """Delete whatever is at ``path`` (a folder, a file or a link), if anything."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 class Sandbox:
     """One worker process with the student's definitions loaded, restarted when it fails."""
 
@@ -119,9 +127,19 @@ class Sandbox:
             os.setgid(self._user[1])
             os.setuid(self._user[0])
 
+    def _restore_workdir(self) -> None:
+        """Make the working directory again if the last worker's code deleted it or put a file in its place."""
+        if self._workdir.is_dir() and not self._workdir.is_symlink():
+            return
+        _remove(self._workdir)
+        self._workdir.mkdir(mode=0o700)
+        if self._user:
+            os.chown(self._workdir, *self._user)
+
     def launch(self) -> None:
         """Start a worker and send it the definitions, without waiting for it to load them."""
         self.close_process()
+        self._restore_workdir()
         read_end, write_end = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO_ROOT),
                "HOME": str(self._workdir), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
@@ -167,8 +185,8 @@ class Sandbox:
 
     def close(self) -> None:
         self.close_process()
-        shutil.rmtree(self._workdir, ignore_errors=True)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        _remove(self._workdir)
+        _remove(self.data_dir)
 
     def __enter__(self) -> "Sandbox":
         return self

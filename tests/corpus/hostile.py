@@ -230,6 +230,26 @@ ENTRIES: list[Entry] = [
           sabotages=TASKS[1:], restarts=4),
     Entry("stdin_closed", "closes the worker's end of the grader's request pipe",
           edits(sabotage("vae_loss", "import os\nos.close(0)")), sabotages=("vae_loss",), restarts=1),
+    Entry("files_deleted", "deletes its own working directory (leaving a file in its place), then the canary outside it in every plain way, then "
+          "makes the worker restart",
+          edits(attempts("reparameterize",
+                         """
+                         import os, shutil
+                         here = os.getcwd()
+                         shutil.rmtree(here)
+                         open(here, 'w').write('a file where the folder was')
+                         raise PermissionError('inside its own folder, all this is allowed')
+                         """,
+                         "import os; os.remove(@CANARY@)",
+                         "import pathlib; pathlib.Path(@CANARY@).unlink()",
+                         "import shutil; shutil.rmtree(@CANARY_DIR@)",
+                         "import os; os.rename(@CANARY@, 'stolen.txt')",
+                         "open(@CANARY@, 'w').write('overwritten')",
+                         "import os; os.chmod(@CANARY@, 0)",
+                         "import os; os.utime(@CANARY@, (0, 0))",
+                         "import os; os.link(@CANARY@, 'hardlink.txt')"),
+                sabotage("vae_loss", "import os\nos._exit(0)")),
+          sabotages=("reparameterize", "vae_loss"), restarts=1),
     Entry("fake_output", "fake results printed to stdout and stderr, and fake answers written to the grader's channel",
           edits(sabotage("reparameterize", """
                     import json, os, sys
