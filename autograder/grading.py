@@ -18,6 +18,7 @@ from vae_course.notebook_code import Definitions, extract_definitions, read_note
 NOTEBOOK_NAME = "vae.ipynb"
 THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison")
 UNANSWERED = {"", "YOUR ANSWER HERE"}
+MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
 
 
 @dataclass
@@ -31,6 +32,10 @@ class CheckResult:
     message: str  # what the student may see
     seconds: float = 0.0
     stopped: bool = False  # the worker hung or died during this check
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_CHARS:
+            self.message = self.message[:MESSAGE_CHARS - 3] + "..."
 
 
 @dataclass

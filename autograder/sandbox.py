@@ -51,12 +51,20 @@ class Timeout(WorkerFailure):
     pass
 
 
-class StudentError(Exception):
-    """Student code raised; ``info`` has the type, message and cell location."""
+def _text(value: Any, limit: int) -> str:
+    """Text from the worker, cut to ``limit`` characters: the worker runs the submission, which chooses its length."""
+    text = value if isinstance(value, str) else ""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
-    def __init__(self, info: dict[str, str]) -> None:
-        super().__init__(f"{info.get('type')}: {info.get('message')}{info.get('where', '')}")
-        self.info = info
+
+class StudentError(Exception):
+    """Student code raised; ``info`` has the type, message and cell location, each of a readable length."""
+
+    def __init__(self, info: Any) -> None:
+        info = info if isinstance(info, dict) else {}
+        self.info = {"type": _text(info.get("type"), 100), "message": _text(info.get("message"), 300),
+                     "where": _text(info.get("where"), 200)}
+        super().__init__(f"{self.info['type']}: {self.info['message']}{self.info['where']}")
 
 
 class Missing(Exception):
@@ -254,7 +262,7 @@ class Sandbox:
         deadline = time.monotonic() + seconds
         reply = self._receive(message_id, deadline)
         if "missing" in reply:
-            raise Missing(reply["missing"])
+            raise Missing(_text(reply["missing"], 100))
         if "error" in reply:
             raise StudentError(reply["error"])
         return reply.get("ok")

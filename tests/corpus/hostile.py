@@ -328,6 +328,17 @@ ENTRIES: list[Entry] = [
                             big.write(b"x" * (1 << 28))
                 """)),
           sabotages=("reparameterize", "vae_loss"), restarts=2, hangs=1),
+    Entry("huge_answers", "a 1.2 GB tensor, a 100 MB error message, a 1 MB exception name, an answer nested "
+          "100,000 deep, a two-million-key dict and an exception whose text never ends",
+          edits(attack("reparameterize", "return torch.zeros(300_000_000)"),
+                attack("vae_loss", "raise ValueError('x' * 100_000_000)"),
+                attack("ConvVAE", "raise type('E' * 1_000_000, (Exception,), {})()"),
+                attack("interpolate", "nested = []\nfor _ in range(100_000):\n    nested = [nested]\nreturn nested"),
+                attack("sample_images", "return {str(key): key for key in range(2_000_000)}"),
+                attack("FFHQDataset", "class Endless(Exception):\n    def __str__(self):\n        while True:\n"
+                                      "            pass\nraise Endless()")),
+          sabotages=("reparameterize", "vae_loss", "ConvVAE", "interpolate", "FFHQDataset", "sample_images"),
+          restarts=3, hangs=2),
     Entry("signal_tricks", "a repeating timer whose handler raises, SIGTERM and SIGINT ignored or blocked",
           edits(sabotage("reparameterize", """
                     import signal
