@@ -36,7 +36,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class Limits:
     """What one worker may use."""
 
-    load_seconds: float = 60.0
+    load_seconds: float = 60.0  # to start a worker and run every definition
+    statement_seconds: float = 10.0  # to run one top-level statement (a class body, a decorator)
     memory_bytes: int = 6 << 30
     cpu_seconds: int = 900
     file_bytes: int = 64 << 20
@@ -94,6 +95,25 @@ def _unprivileged_user() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
+def _load_errors(statement: Statement, reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """The errors the worker reports for one statement, described with the grader's own record of it."""
+    ok = reply.get("ok")
+    errors = ok.get("errors") if isinstance(ok, dict) else None
+    if not isinstance(errors, list) or not all(isinstance(error, dict) for error in errors):
+        raise WorkerFailure("the process running your code sent a broken answer")
+    return [{"filename": statement.filename, "names": list(statement.names), "type": _text(error.get("type"), 100),
+             "message": _text(error.get("message"), 300)} for error in errors]
+
+
+def _skipped(statement: Statement, failure: WorkerFailure, seconds: float) -> dict[str, Any]:
+    """The load error for a statement that hung or broke the worker."""
+    if isinstance(failure, Timeout):
+        kind, message = "TimeoutError", f"it did not finish within {seconds:g} s"
+    else:
+        kind, message = type(failure).__name__, str(failure)
+    return {"filename": statement.filename, "names": list(statement.names), "type": kind, "message": message}
+
+
 def _remove(path: Path) -> None:
     """Delete whatever is at ``path`` (a folder, a file or a link), if anything."""
     if path.is_dir() and not path.is_symlink():
@@ -109,6 +129,7 @@ class Sandbox:
         self.statements = statements
         self.limits = limits
         self.load_errors: list[dict[str, Any]] = []
+        self._skipped: dict[int, dict[str, Any]] = {}  # statements that hung or broke the worker, by index
         self._process: subprocess.Popen | None = None
         self._ids = itertools.count()
         self._buffer = b""
@@ -160,15 +181,40 @@ class Sandbox:
         os.close(write_end)
         self._channel = read_end
         os.set_blocking(read_end, False)
+        self._requests = self._process.stdin.fileno()
+        os.set_blocking(self._requests, False)
         self._buffer = b""
-        statements = [{"filename": s.filename, "line": s.line, "source": s.source, "names": list(s.names)}
-                      for s in self.statements]
-        self._load_id = self._send({"op": "load", "statements": statements})
-        self._load_deadline = time.monotonic() + self.limits.load_seconds
+        # An empty load: answered as soon as the worker has started.
+        self._ready_id = self._send({"op": "load", "statements": []}, time.monotonic() + self.limits.load_seconds)
 
     def wait_loaded(self) -> None:
-        """Wait for the worker to run the definitions; ``load_errors`` says which failed."""
-        self.load_errors = self._receive(self._load_id, self._load_deadline)["ok"]["errors"]
+        """Run the definitions one statement at a time; ``load_errors`` says which failed.
+
+        A statement that hangs, ends the worker or answers garbage (a class body that loops, a
+        decorator that calls os._exit) is skipped and the worker started again without it, so it
+        costs only the names it defines. All of this has ``load_seconds`` in total.
+        """
+        give_up = time.monotonic() + self.limits.load_seconds
+        while True:
+            self._receive(self._ready_id, give_up)
+            errors: list[dict[str, Any]] = []
+            for index, statement in enumerate(self.statements):
+                if index in self._skipped:
+                    continue
+                deadline = min(give_up, time.monotonic() + self.limits.statement_seconds)
+                request = {"op": "load", "statements": [{"filename": statement.filename, "line": statement.line,
+                                                         "source": statement.source, "names": list(statement.names)}]}
+                try:
+                    errors += _load_errors(statement, self._receive(self._send(request, deadline), deadline))
+                except WorkerFailure as failure:
+                    if time.monotonic() >= give_up:
+                        raise
+                    self._skipped[index] = _skipped(statement, failure, self.limits.statement_seconds)
+                    break
+            else:
+                self.load_errors = errors + list(self._skipped.values())
+                return
+            self.launch()
 
     def start(self) -> None:
         """Start a worker and load the definitions."""
@@ -223,14 +269,25 @@ class Sandbox:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
-    def _send(self, message: dict[str, Any]) -> int:
+    def _send(self, message: dict[str, Any], deadline: float) -> int:
+        """Write a request by ``deadline``: a worker that stops reading must not block the grader."""
         message["id"] = next(self._ids)
+        data = memoryview(protocol.dumps(message))
         try:
-            self._process.stdin.write(protocol.dumps(message))
-            self._process.stdin.flush()
+            with selectors.DefaultSelector() as selector:
+                selector.register(self._requests, selectors.EVENT_WRITE)
+                while data:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Timeout("did not finish in time")
+                    if selector.select(remaining):
+                        data = data[os.write(self._requests, data):]
         except OSError as error:
             self.close_process()
             raise WorkerFailure(f"the process running your code stopped answering ({error})") from error
+        except Timeout:
+            self.close_process()
+            raise
         return message["id"]
 
     def _receive(self, message_id: int, deadline: float) -> dict[str, Any]:
@@ -254,12 +311,15 @@ class Sandbox:
         request = {"probe": name, "args": list(args), "seed": seed}
         if self._process is None or self._process.poll() is not None:
             self.start()
+        deadline = time.monotonic() + seconds
         try:
-            message_id = self._send(request)
+            message_id = self._send(request, deadline)
+        except Timeout:
+            raise
         except WorkerFailure:
             self.start()
-            message_id = self._send(request)
-        deadline = time.monotonic() + seconds
+            deadline = time.monotonic() + seconds
+            message_id = self._send(request, deadline)
         reply = self._receive(message_id, deadline)
         if "missing" in reply:
             raise Missing(_text(reply["missing"], 100))

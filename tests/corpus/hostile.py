@@ -55,7 +55,8 @@ class Entry:
 
     ``sabotages``: parts that must score 0. Every other part keeps the reference's points, unless
     ``collateral`` (the attack may break the worker for later parts too; it still never gains).
-    ``restarts`` and ``hangs``: how many parts kill or hang the worker, for the time limit.
+    For the time limit: ``restarts`` (the worker is killed or dies and is started again), ``hangs``
+    (checks that run out of time) and ``load_hangs`` (definitions that run out of time while loading).
     """
 
     name: str
@@ -65,6 +66,7 @@ class Entry:
     collateral: bool = False
     restarts: int = 0
     hangs: int = 0
+    load_hangs: int = 0
 
 
 # --- building submissions ------------------------------------------------------------------
@@ -199,6 +201,28 @@ ENTRIES: list[Entry] = [
                 sabotage("vae_loss", "1 / 0")),
           sabotages=("VAE", "vae_loss")),
     # Hostile while the definitions are loaded.
+    Entry("definition_hangs", "a class body that never ends and a default argument that sleeps forever",
+          edits(Edit("ConvVAE", "class ConvVAE(nn.Module):\n", "class ConvVAE(nn.Module):\n    while True:\n        pass\n"),
+                Edit("sample_images", "num_samples: int)", "num_samples: int, _=__import__('time').sleep(10 ** 6))")),
+          sabotages=("ConvVAE", "sample_images"), restarts=2, load_hangs=2),
+    Entry("definition_exits", "os._exit in a class body, sys.exit in a decorator, KeyboardInterrupt in a class body",
+          edits(Edit("VAE", "class VAE(nn.Module):\n", "class VAE(nn.Module):\n    __import__('os')._exit(0)\n"),
+                Edit("interpolate", "def interpolate(", "@(lambda f: __import__('sys').exit(0))\ndef interpolate("),
+                Edit("FFHQDataset", "class FFHQDataset(Dataset):\n", "class FFHQDataset(Dataset):\n    raise KeyboardInterrupt\n")),
+          sabotages=("VAE", "interpolate", "FFHQDataset"), restarts=1),
+    Entry("forged_load_replies", "a decorator that writes malformed answers to the grader's channel while loading",
+          edits(Edit("vae_loss", "def vae_loss(", dedent("""\
+              def _forge(function):
+                  import os, sys
+                  from autograder import protocol
+                  for number in range(1000):
+                      os.write(int(sys.argv[1]), protocol.dumps({"id": number, "ok": {"errors": "forged"}}))
+                  return function
+
+
+              @_forge
+              def vae_loss("""))),
+          sabotages=("vae_loss",), restarts=1),
     # Hostile when called.
     Entry("infinite_loops", "a busy loop, a sleep and a wait on an event that never comes",
           edits(sabotage("reparameterize", "while True:\n    pass"),
@@ -351,6 +375,16 @@ ENTRIES: list[Entry] = [
                     signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)
                 """)),
           sabotages=("reparameterize",), collateral=True, restarts=2),
+    Entry("stops_reading", "after answering, points the worker's stdin at a pipe nobody writes to, so the worker "
+          "never reads the grader's next request (a large one: the grader's write would block)",
+          edits(sabotage("reparameterize", """
+                    import os
+                    if mu.requires_grad:  # the gradients check, just before the one that sends 20,000 samples
+                        kept = os.dup(0)
+                        silent, unused = os.pipe()
+                        os.dup2(silent, 0)
+                """)),
+          sabotages=("reparameterize",), restarts=1, hangs=1),
     Entry("lingering_threads", "threads that spin forever, write garbage to the channel later and try to fork",
           edits(sabotage("vae_loss", """
                     import os, sys, threading, time

@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from autograder.sandbox import Limits
 from hostile import ENTRIES, HIDDEN, TASKS, Entry, Targets
 from variants import REFERENCE, REPO_ROOT
 
@@ -129,7 +130,8 @@ def baseline(subreaper, tmp_path_factory) -> Graded:
 
 
 def _limit(entry: Entry) -> float:
-    return BASE_SECONDS + entry.restarts * RESTART_SECONDS + entry.hangs * CHECK_SECONDS
+    return (BASE_SECONDS + entry.restarts * RESTART_SECONDS + entry.hangs * CHECK_SECONDS
+            + entry.load_hangs * Limits().statement_seconds)
 
 
 def test_reference_earns_every_point_with_the_short_time_limit(baseline):
