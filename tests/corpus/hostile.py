@@ -416,4 +416,20 @@ ENTRIES: list[Entry] = [
                 Edit("vae_loss", "def vae_loss(", "raise SystemExit('top-level code ran')\n\n\ndef vae_loss("),
                 Edit("VAE", "class VAE(", "__import__('os')._exit(3)\n\n\nclass VAE("),
                 Edit("train_compare", "conv_vae = ConvVAE(", "while True:\n    pass\nconv_vae = ConvVAE("))),
+    Entry("finalization_escape", "leaves an object whose __del__ writes outside, then ends the worker's requests so "
+          "that Python shuts down (audit hooks are cleared before the last objects go)",
+          edits(sabotage("vae_loss", """
+                    import codecs, os, sys
+                    class Trap:
+                        def __init__(self):  # modules are half gone when it runs: take everything now
+                            self.open, self.remove, self.flags = os.open, os.remove, os.O_WRONLY | os.O_CREAT
+                            self.channel = os.dup(int(sys.argv[1]))  # the grader sees no end-of-file until exit
+                        def __del__(self):
+                            self.open(@MARKER@, self.flags)
+                            self.remove(@CANARY@)
+                    codecs.register(lambda name, trap=Trap(): None)  # lives until the very end of Python's shutdown
+                    kept = os.dup(0)  # the grader's pipe stays open, so its next request waits instead of failing
+                    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the worker reads end-of-file and shuts down
+                """)),
+          sabotages=("vae_loss",), collateral=True, restarts=5),
 ]
