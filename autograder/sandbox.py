@@ -305,21 +305,21 @@ class Sandbox:
     def probe(self, name: str, *args: Any, seconds: float, seed: int = 0) -> Any:
         """Run one probe in the worker (starting it if needed) and return its result.
 
-        A worker that exited or stopped reading after its last answer (a part that closed its
-        stdin, say) is replaced before the request, so that the next check is not blamed for it.
+        The worker acknowledges a request before it runs student code. A worker that is dead or
+        deaf before that (because of what an earlier part did: closed its stdin, exited after its
+        answer) is replaced and the request sent once more, so this check is not blamed for it.
         """
-        request = {"probe": name, "args": list(args), "seed": seed}
-        if self._process is None or self._process.poll() is not None:
-            self.start()
-        deadline = time.monotonic() + seconds
-        try:
-            message_id = self._send(request, deadline)
-        except Timeout:
-            raise
-        except WorkerFailure:
-            self.start()
+        for attempt in (1, 2):
+            if self._process is None:
+                self.start()
             deadline = time.monotonic() + seconds
-            message_id = self._send(request, deadline)
+            try:
+                message_id = self._send({"probe": name, "args": list(args), "seed": seed}, deadline)
+                self._receive(message_id, deadline)
+                break
+            except WorkerFailure:
+                if attempt == 2:
+                    raise
         reply = self._receive(message_id, deadline)
         if "missing" in reply:
             raise Missing(_text(reply["missing"], 100))

@@ -75,6 +75,7 @@ def serve(requests: BinaryIO, channel: BinaryIO) -> None:
                     errors.append({"filename": statement["filename"], "names": statement["names"], **describe(error)})
             _send(channel, {"id": request["id"], "ok": {"errors": errors}})
             continue
+        _send(channel, {"id": request["id"], "started": True})  # so the grader knows this request reached us
         seed = int(request.get("seed", 0))
         torch.manual_seed(seed)
         random.seed(seed)

@@ -431,5 +431,5 @@ ENTRIES: list[Entry] = [
                     kept = os.dup(0)  # the grader's pipe stays open, so its next request waits instead of failing
                     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the worker reads end-of-file and shuts down
                 """)),
-          sabotages=("vae_loss",), collateral=True, restarts=5),
+          sabotages=("vae_loss",), restarts=5),
 ]
