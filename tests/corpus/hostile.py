@@ -57,6 +57,7 @@ class Entry:
     ``collateral`` (the attack may break the worker for later parts too; it still never gains).
     For the time limit: ``restarts`` (the worker is killed or dies and is started again), ``hangs``
     (checks that run out of time) and ``load_hangs`` (definitions that run out of time while loading).
+    ``needs``: kernel layers (``guard.available_layers``) without which the grader cannot stop it.
     """
 
     name: str
@@ -67,6 +68,7 @@ class Entry:
     restarts: int = 0
     hangs: int = 0
     load_hangs: int = 0
+    needs: tuple[str, ...] = ()
 
 
 # --- building submissions ------------------------------------------------------------------
@@ -176,6 +178,49 @@ def _nbformat_3() -> bytes:
                        "worksheets": [{"cells": [cell], "metadata": {}}]}).encode()
 
 
+# --- payloads ------------------------------------------------------------------------------
+
+# What an escaped process runs: it leaves the marker and lingers, which the test sees.
+ESCAPED_PYTHON = "import os, time; os.setsid(); open(@MARKER@, 'w').write('escaped'); time.sleep(30)"
+ESCAPED_SHELL = "setsid sh -c 'echo escaped > '@MARKER@'; sleep 30' &"
+
+HIDDEN_READS = {
+    "open": "leaks.append(open(@HIDDEN@ + '/reparameterize.py').read())",
+    "import": """
+        import importlib, inspect
+        leaks.append(inspect.getsource(importlib.import_module('autograder.hidden.reparameterize')))
+    """,
+    "pkgutil": "import pkgutil; leaks.append(pkgutil.get_data('autograder.hidden', 'reparameterize.py').decode())",
+    "proc root": "leaks.append(open('/proc/self/root' + @HIDDEN@ + '/reparameterize.py').read())",
+    "directory descriptor": """
+        import os
+        folder = os.open(@HIDDEN@ + '/..', os.O_RDONLY)
+        leaks.append(os.read(os.open('hidden/reparameterize.py', os.O_RDONLY, dir_fd=folder), 1 << 16).decode())
+    """,
+    "symlink": """
+        import os
+        os.symlink(@HIDDEN@ + '/reparameterize.py', 'link.py')
+        leaks.append(open('link.py').read())
+    """,
+}
+NATIVE_HIDDEN_READS = {
+    "torch.from_file": """
+        import os, torch
+        path = @HIDDEN@ + '/reparameterize.py'
+        leaks.append(bytes(torch.from_file(path, size=os.path.getsize(path), dtype=torch.uint8).tolist()).decode())
+    """,
+}
+
+
+def leak_hidden(*tries: str) -> str:
+    """Code that reads the hidden checks by each of ``tries`` and raises with what it read, so feedback would show it."""
+    blocks = "\n".join(f"try:\n{indent(dedent(code).strip(), '    ')}\nexcept BaseException:\n    pass" for code in tries)
+    return "leaks = []\n" + blocks + """
+if leaks:
+    raise ValueError(leaks[0][leaks[0].index('@check('):][:280])
+raise PermissionError('the hidden checks could not be read')"""
+
+
 # --- the corpus ----------------------------------------------------------------------------
 
 ENTRIES: list[Entry] = [
@@ -243,6 +288,24 @@ ENTRIES: list[Entry] = [
                          "import os, pty\npid, _ = pty.fork()\nif pid == 0:\n    os._exit(0)",
                          "import os; os.execv('/usr/bin/touch', ['touch', @MARKER@])")),
           sabotages=("reparameterize", "vae_loss")),
+    Entry("multiprocessing_escapes", "multiprocessing with fork, spawn and forkserver, a Pool, and _posixsubprocess "
+          "directly; an escaped process leaves the marker and lingers",
+          edits(attempts("reparameterize", "import multiprocessing as mp, os\n"
+                                           "mp.get_context('fork').Process(target=os._exit, args=(0,)).start()"),
+                attempts("vae_loss", f"import multiprocessing as mp\n"
+                                     f"mp.get_context('spawn').Process(target=exec, args=({ESCAPED_PYTHON!r},)).start()"),
+                attempts("ConvVAE", f"import multiprocessing as mp\n"
+                                    f"mp.get_context('forkserver').Process(target=exec, args=({ESCAPED_PYTHON!r},)).start()"),
+                attempts("VAE", f"""
+                    import _posixsubprocess, os, subprocess
+                    errors = os.pipe()
+                    _posixsubprocess.fork_exec([b'/bin/sh', b'-c', {ESCAPED_SHELL!r}.encode()], [b'/bin/sh'], True, (),
+                                               None, None, -1, -1, -1, -1, -1, -1, *errors, False, False, -1, None,
+                                               None, None, -1, None, subprocess._USE_VFORK)
+                """),
+                attempts("interpolate", f"import multiprocessing as mp\n"
+                                        f"mp.get_context('spawn').Pool(2).apply_async(exec, ({ESCAPED_PYTHON!r},))")),
+          sabotages=("reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate"), needs=("seccomp",)),
     Entry("exits", "sys.exit, os._exit, KeyboardInterrupt, SystemExit, abort, SIGKILL to itself and a segfault",
           edits(sabotage("reparameterize", "import sys\nsys.exit(0)"),
                 sabotage("vae_loss", "import os\nos._exit(0)"),
@@ -323,6 +386,9 @@ ENTRIES: list[Entry] = [
                     builtins.float = lambda *args: 54.0
                 """)),
           sabotages=("sample_images",), collateral=True),
+    Entry("hidden_checks_read", "reads the hidden checks (open, import, pkgutil, /proc, a directory descriptor, "
+          "a symlink) and raises with what it read, so the feedback would show it",
+          edits(attack("reparameterize", leak_hidden(*HIDDEN_READS.values()))), sabotages=("reparameterize",)),
     Entry("hidden_checks_deleted", "deletes, truncates, renames and overwrites the hidden checks and the guard",
           edits(attempts("vae_loss",
                          "import os; os.remove(@HIDDEN@ + '/vae_loss.py')",
@@ -333,11 +399,53 @@ ENTRIES: list[Entry] = [
                          "import os; os.chmod(@HIDDEN@, 0)",
                          "open(@REPO@ + '/autograder/guard.py', 'a').write('\\nraise SystemExit\\n')")),
           sabotages=("vae_loss",)),
+    Entry("filesystem_escapes", "reaches the canary folder through directory descriptors, fchmod, chdir, symlinks, "
+          "xattrs and sqlite3",
+          edits(attempts("vae_loss",
+                         "import os; os.unlink('canary.txt', dir_fd=os.open(@CANARY_DIR@, os.O_RDONLY))",
+                         "import os; os.open('new.txt', os.O_WRONLY | os.O_CREAT, dir_fd=os.open(@CANARY_DIR@, os.O_RDONLY))",
+                         "import os; os.chmod(os.open(@CANARY@, os.O_RDONLY), 0o777)",
+                         "import os; os.chdir(@CANARY_DIR@); open('chdir.txt', 'w').write('x')",
+                         "import os; os.symlink(@CANARY_DIR@, 'outside'); open('outside/link.txt', 'w').write('x')",
+                         "import os; os.setxattr(@CANARY@, 'user.grader', b'x')",
+                         "import sqlite3; sqlite3.connect(@CANARY_DIR@ + '/db.sqlite').execute('create table t (x)')")),
+          sabotages=("vae_loss",)),
+    Entry("native_file_access", "native code the audit hooks never see: torch.from_file reading the hidden checks, "
+          "torch.save and a shared torch.from_file writing the canary folder, mknod and mkfifo",
+          edits(attack("reparameterize", leak_hidden(*NATIVE_HIDDEN_READS.values())),
+                attempts("vae_loss",
+                         "import torch; torch.save(torch.zeros(3), @CANARY@)",
+                         "import torch; torch.from_file(@CANARY_DIR@ + '/mapped', shared=True, size=64).fill_(1)",
+                         "import os; os.mknod(@CANARY_DIR@ + '/node')",
+                         "import os; os.mkfifo(@CANARY_DIR@ + '/fifo')")),
+          sabotages=("reparameterize", "vae_loss"), needs=("landlock", "seccomp")),
+    Entry("grader_attacked", "signals, renices and limits the grader's own process (the worker's parent)",
+          edits(attempts("reparameterize",
+                         "import os, signal; os.kill(os.getppid(), signal.SIGKILL)",
+                         "import os, signal; os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)",
+                         "import os, signal; signal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGKILL)",
+                         "import os, resource; resource.prlimit(os.getppid(), resource.RLIMIT_AS, (1 << 20, 1 << 20))",
+                         "import os; os.setpriority(os.PRIO_PROCESS, os.getppid(), 19)")),
+          sabotages=("reparameterize",), needs=("seccomp",)),
     Entry("limits_raised", "raises its own memory, CPU, file-size and process limits",
           edits(attempts("vae_loss", *[f"import resource; resource.setrlimit(resource.{limit}, "
                                        f"(resource.RLIM_INFINITY, resource.RLIM_INFINITY))"
                                        for limit in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC")])),
           sabotages=("vae_loss",)),
+    Entry("native_code", "ctypes (libc, memory reads and writes) and an extension module copied into its folder",
+          edits(attempts("sample_images",
+                         "import ctypes; ctypes.CDLL(None).getpid()",
+                         "import ctypes; ctypes.cdll.LoadLibrary('libc.so.6').getpid()",
+                         "import ctypes; ctypes.memmove(ctypes.create_string_buffer(4), b'abcd', 4)",
+                         "import ctypes; ctypes.string_at(id(0), 8)",
+                         "import ctypes; ctypes.pythonapi.Py_GetVersion()",
+                         """
+                         import importlib.util, shutil, _json
+                         shutil.copy(_json.__file__, 'copied_json.so')
+                         spec = importlib.util.spec_from_file_location('_json', 'copied_json.so')
+                         importlib.util.module_from_spec(spec)
+                         """)),
+          sabotages=("sample_images",)),
     Entry("huge_output", "prints 2 GiB to stdout and stderr, and writes a 1 GiB file in its folder",
           edits(sabotage("reparameterize", """
                     import sys
