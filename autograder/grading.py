@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,8 +117,12 @@ def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
 
 
 def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
-              check_seconds: float | None = None) -> CheckResult:
-    """Run one check; any failure, of the student's code or of the worker, fails only this check."""
+              check_seconds: float | None = None, prepare: Callable[[], None] | None = None) -> CheckResult:
+    """Run one check; any failure, of the student's code or of the worker, fails only this check.
+
+    ``prepare`` runs before the check's time starts: starting a worker again after an earlier
+    part killed it must not eat into this check's time limit.
+    """
     import numpy
     import torch
 
@@ -134,8 +139,10 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
         message = _failure(check, Missing(check.task))
     else:
         seconds = check_seconds or check.seconds
-        student.begin(check.id, seconds)
         try:
+            if prepare is not None:
+                prepare()
+            student.begin(check.id, seconds)
             check.run(student)
         except WorkerFailure as error:
             return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
@@ -207,7 +214,7 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
                 report.results.append(CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
                                                   f"Not run: grading used its whole {budget_seconds:.0f} s budget."))
                 continue
-            result = run_check(check, student, defined, blocked, check_seconds)
+            result = run_check(check, student, defined, blocked, check_seconds, prepare=sandbox.ensure_started)
             report.results.append(result)
             if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
                 blocked[check.task] = f"Not run: an earlier check of `{check.task}` failed with: {result.message}"

@@ -221,6 +221,11 @@ class Sandbox:
         self.launch()
         self.wait_loaded()
 
+    def ensure_started(self) -> None:
+        """Start a worker if none is running (the last one crashed, timed out or was never started)."""
+        if self._process is None:
+            self.start()
+
     def close_process(self) -> None:
         """Kill the worker's process group; never raises, so a worker that broke its pipes cannot jam the sandbox."""
         process, self._process = self._process, None
@@ -310,8 +315,7 @@ class Sandbox:
         answer) is replaced and the request sent once more, so this check is not blamed for it.
         """
         for attempt in (1, 2):
-            if self._process is None:
-                self.start()
+            self.ensure_started()
             deadline = time.monotonic() + seconds
             try:
                 message_id = self._send({"probe": name, "args": list(args), "seed": seed}, deadline)
