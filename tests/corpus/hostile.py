@@ -93,9 +93,17 @@ def attack(task: str, code: str) -> Edit:
     return Edit(task, anchor, indent(dedent(code).strip(), margin) + "\n" + anchor)
 
 
-def sabotage(task: str, code: str) -> Edit:
-    """Run ``code`` whenever ``task`` is called, then fail, so the part never earns points."""
-    return attack(task, dedent(code).strip() + "\nraise RuntimeError('this part is sabotaged')")
+def sabotage(task: str, code: str, once: bool = False) -> Edit:
+    """Run ``code`` whenever ``task`` is called, then fail, so the part never earns points.
+
+    ``once``: only the first time, across restarts (a file in the worker's folder remembers), for
+    attacks that are slow or kill the worker and would only repeat themselves.
+    """
+    code = dedent(code).strip()
+    if once:
+        flag = f".{task}.attacked"
+        code = f"import os\nif not os.path.exists({flag!r}):\n    open({flag!r}, 'w').close()\n{indent(code, '    ')}"
+    return attack(task, code + "\nraise RuntimeError('this part is sabotaged')")
 
 
 def attempts(task: str, *tries: str) -> Edit:
@@ -246,10 +254,9 @@ ENTRIES: list[Entry] = [
                 sabotage("vae_loss", "1 / 0")),
           sabotages=("VAE", "vae_loss")),
     # Hostile while the definitions are loaded.
-    Entry("definition_hangs", "a class body that never ends and a default argument that sleeps forever",
-          edits(Edit("ConvVAE", "class ConvVAE(nn.Module):\n", "class ConvVAE(nn.Module):\n    while True:\n        pass\n"),
-                Edit("sample_images", "num_samples: int)", "num_samples: int, _=__import__('time').sleep(10 ** 6))")),
-          sabotages=("ConvVAE", "sample_images"), restarts=2, load_hangs=2),
+    Entry("definition_hang", "a class body that never ends",
+          edits(Edit("ConvVAE", "class ConvVAE(nn.Module):\n", "class ConvVAE(nn.Module):\n    while True:\n        pass\n")),
+          sabotages=("ConvVAE",), restarts=1, load_hangs=1),
     Entry("definition_exits", "os._exit in a class body, sys.exit in a decorator, KeyboardInterrupt in a class body",
           edits(Edit("VAE", "class VAE(nn.Module):\n", "class VAE(nn.Module):\n    __import__('os')._exit(0)\n"),
                 Edit("interpolate", "def interpolate(", "@(lambda f: __import__('sys').exit(0))\ndef interpolate("),
@@ -269,14 +276,13 @@ ENTRIES: list[Entry] = [
               def vae_loss("""))),
           sabotages=("vae_loss",), restarts=1),
     # Hostile when called.
-    Entry("infinite_loops", "a busy loop, a sleep and a wait on an event that never comes",
+    Entry("infinite_loops", "a busy loop, and a wait on an event that never comes",
           edits(sabotage("reparameterize", "while True:\n    pass"),
-                sabotage("vae_loss", "import time\ntime.sleep(10 ** 6)"),
                 sabotage("interpolate", "import threading\nthreading.Event().wait()")),
-          sabotages=("reparameterize", "vae_loss", "interpolate"), restarts=3, hangs=3),
+          sabotages=("reparameterize", "interpolate"), restarts=2, hangs=2),
     Entry("memory_bombs", "one huge tensor, and 256 MiB blocks allocated and touched until memory runs out",
           edits(sabotage("reparameterize", "torch.ones(1 << 40)"),
-                sabotage("vae_loss", "hoard = []\nwhile True:\n    hoard.append(b'x' * (1 << 28))")),
+                sabotage("vae_loss", "hoard = []\nwhile True:\n    hoard.append(b'x' * (1 << 28))", once=True)),
           sabotages=("reparameterize", "vae_loss")),
     Entry("fork_bombs", "while True: os.fork(), and shell commands, pty and posix_spawn that would leave a marker",
           edits(sabotage("reparameterize", "import os\nwhile True:\n    os.fork()"),
@@ -306,17 +312,16 @@ ENTRIES: list[Entry] = [
                 attempts("interpolate", f"import multiprocessing as mp\n"
                                         f"mp.get_context('spawn').Pool(2).apply_async(exec, ({ESCAPED_PYTHON!r},))")),
           sabotages=("reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate"), needs=("seccomp",)),
-    Entry("exits", "sys.exit, os._exit, KeyboardInterrupt, SystemExit, abort, SIGKILL to itself and a segfault",
+    Entry("exits", "sys.exit, os._exit, KeyboardInterrupt, SystemExit, SIGKILL to itself and a segfault",
           edits(sabotage("reparameterize", "import sys\nsys.exit(0)"),
                 sabotage("vae_loss", "import os\nos._exit(0)"),
                 sabotage("ConvVAE", "raise KeyboardInterrupt"),
                 sabotage("VAE", "raise SystemExit(54)"),
-                sabotage("interpolate", "import os\nos.abort()"),
                 sabotage("FFHQDataset", "import signal\nsignal.raise_signal(signal.SIGKILL)"),
                 sabotage("sample_images", "import faulthandler\nfaulthandler._sigsegv()")),
-          sabotages=TASKS[1:], restarts=4),
+          sabotages=("reparameterize", "vae_loss", "ConvVAE", "VAE", "FFHQDataset", "sample_images"), restarts=3),
     Entry("stdin_closed", "closes the worker's end of the grader's request pipe",
-          edits(sabotage("vae_loss", "import os\nos.close(0)")), sabotages=("vae_loss",), restarts=1),
+          edits(sabotage("vae_loss", "os.close(0)", once=True)), sabotages=("vae_loss",), restarts=1),
     Entry("files_deleted", "deletes its own working directory (leaving a file in its place), then the canary outside it in every plain way, then "
           "makes the worker restart",
           edits(attempts("reparameterize",
@@ -347,7 +352,7 @@ ENTRIES: list[Entry] = [
                 sabotage("vae_loss", """
                     import os, sys
                     os.write(int(sys.argv[1]), b'{"id": 0, "ok": {"score": 54}}\\nnot json at all\\n')
-                """)),
+                """, once=True)),
           sabotages=("reparameterize", "vae_loss"), restarts=1),
     Entry("results_file", "overwrites the grader's results.json, now and from a thread after grading",
           edits(attempts("vae_loss",
@@ -453,16 +458,16 @@ ENTRIES: list[Entry] = [
                     for _ in range(8):
                         sys.stdout.write(chunk)
                     sys.stderr.write(chunk)
-                """),
+                """, once=True),
                 sabotage("vae_loss", """
                     with open("big.bin", "wb") as big:
                         for _ in range(4):
                             big.write(b"x" * (1 << 28))
-                """)),
+                """, once=True)),
           sabotages=("reparameterize", "vae_loss"), restarts=2, hangs=1),
-    Entry("huge_answers", "a 1.2 GB tensor, a 100 MB error message, a 1 MB exception name, an answer nested "
+    Entry("huge_answers", "a 120 MB tensor, a 100 MB error message, a 1 MB exception name, an answer nested "
           "100,000 deep, a two-million-key dict and an exception whose text never ends",
-          edits(attack("reparameterize", "return torch.zeros(300_000_000)"),
+          edits(attack("reparameterize", "return torch.zeros(30_000_000)"),
                 attack("vae_loss", "raise ValueError('x' * 100_000_000)"),
                 attack("ConvVAE", "raise type('E' * 1_000_000, (Exception,), {})()"),
                 attack("interpolate", "nested = []\nfor _ in range(100_000):\n    nested = [nested]\nreturn nested"),
@@ -507,13 +512,13 @@ ENTRIES: list[Entry] = [
                         os.fork()
                     for target in (spin, garbage, fork):
                         threading.Thread(target=target).start()
-                """)),
+                """, once=True)),
           sabotages=("vae_loss",), collateral=True, restarts=2),
     Entry("recursion_bombs", "unbounded recursion, the same with the recursion limit lifted (a C stack overflow), "
           "a cell too deeply nested to parse",
           edits(sabotage("reparameterize", "def down(n):\n    return down(n + 1)\ndown(0)"),
                 sabotage("vae_loss", "import sys\nsys.setrecursionlimit(10 ** 9)\nclass Deep:\n"
-                                     "    def __repr__(self):\n        return repr(self)\nrepr(Deep())"),
+                                     "    def __repr__(self):\n        return repr(self)\nrepr(Deep())", once=True),
                 Edit("FFHQDataset", "from PIL import Image\n", "DEEP = " + "-" * 100_000 + "1\nfrom PIL import Image\n")),
           sabotages=("reparameterize", "vae_loss", "FFHQDataset"), restarts=1),
     Entry("top_level_code", "top-level shell commands, file writes, exits and an endless training loop in graded "
@@ -538,6 +543,6 @@ ENTRIES: list[Entry] = [
                     codecs.register(lambda name, trap=Trap(): None)  # lives until the very end of Python's shutdown
                     kept = os.dup(0)  # the grader's pipe stays open, so its next request waits instead of failing
                     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the worker reads end-of-file and shuts down
-                """)),
-          sabotages=("vae_loss",), restarts=5),
+                """, once=True)),
+          sabotages=("vae_loss",), restarts=1),
 ]

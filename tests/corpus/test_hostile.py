@@ -1,9 +1,9 @@
 """Does every hostile or broken submission get a complete, honest report in time, leaving the grader unharmed?
 
-Each entry of ``hostile.ENTRIES`` is graded through the real sandbox by ``grade_one.py`` in a
-process of its own (the grader), with a short time limit per check. This test process becomes a
-child subreaper, so any process that a submission leaves behind, even one that started a new
-session, ends up as its child and is seen.
+Each entry of ``hostile.ENTRIES``, and the reference solution (what each honest part earns), is
+graded through the real sandbox by a grader process (``grading_service.py``) with a short time
+limit per check. Two graders work at once, each grading one submission after another as a batch
+grader would; then one test per entry checks what its grading did.
 """
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import ctypes
 import hashlib
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,36 +32,27 @@ pytestmark = pytest.mark.slow
 
 CHECK_SECONDS = 3.0
 BASE_SECONDS = 30.0  # starting, loading, and every check that answers at once
-RESTART_SECONDS = 8.0  # a fresh worker after one was killed or died
+RESTART_SECONDS = 10.0  # a fresh worker after one was killed or died, with another grading running
+# One check may wait out its limit for a worker an earlier part left deaf, start a fresh one, then run.
+CHECK_LIMIT = 2 * CHECK_SECONDS + RESTART_SECONDS
 MESSAGE_CHARS = 2000  # longer feedback for one check is not feedback any more
-RUNNER = Path(__file__).with_name("grade_one.py")
+PARALLEL = 2
+SERVICE = Path(__file__).with_name("grading_service.py")
 PR_SET_CHILD_SUBREAPER = 36
+REFERENCE_ENTRY = Entry("reference", "the reference solution", lambda targets: REFERENCE.read_bytes())
 
 
 @dataclass(frozen=True)
-class Graded:
-    """What the grader's process did with one submission."""
+class Outcome:
+    """One grading: what the grader's process reported, and what changed around it."""
 
-    returncode: int
-    stderr: str
-    seconds: float  # wall time of the whole grader process
-    summary: dict  # what grade_one.py printed: results, checks, seconds
+    failure: str | None  # the grader died or hung: how, and the end of its log
+    seconds: float  # from the request to the grader's answer
+    summary: dict  # the grader's answer: results, checks, seconds, leftovers
     results_file: str  # results.json as it is afterwards
-
-
-def _grade(notebook: Path, results: Path, tmp: Path, limit: float) -> Graded:
-    tmp.mkdir()
-    results.parent.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    started = time.monotonic()
-    process = subprocess.run([sys.executable, str(RUNNER), str(notebook), "--results", str(results),
-                              "--check-seconds", str(CHECK_SECONDS), "--tmp", str(tmp)],
-                             capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=limit + 60)
-    seconds = time.monotonic() - started
-    lines = process.stdout.strip().splitlines()
-    summary = json.loads(lines[-1]) if process.returncode == 0 and lines else {}
-    return Graded(process.returncode, process.stderr[-3000:], seconds, summary,
-                  results.read_text() if results.exists() else "")
+    marker: str | None  # what an attack that got through wrote, if one did
+    changed: list[str]  # files outside the worker's folder that changed
+    worker_folders: list[str]  # the worker's folders still there afterwards
 
 
 def _snapshot(paths: list[Path]) -> dict[str, tuple]:
@@ -82,94 +76,134 @@ def _hidden_lines() -> set[str]:
             if len(line.strip()) >= 30 and line.strip() not in public}
 
 
-@pytest.fixture(scope="module")
-def subreaper():
-    """Orphans of the grader and its worker become this process's children while the corpus runs."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    assert libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, os.strerror(ctypes.get_errno())
-    yield
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
-
-
-def _strays() -> list[str]:
-    """Processes left behind (this test's descendants), killed and reaped so the next entry starts clean."""
-    children = psutil.Process().children(recursive=True)
-    found = []
-    for child in children:
-        try:
-            found.append(f"{child.pid} {child.status()} {' '.join(child.cmdline())[:120]}")
-            child.kill()
-        except psutil.NoSuchProcess:
-            continue
-    psutil.wait_procs(children, timeout=5)
-    return found
-
-
-def _run(entry_build, name: str, tmp_path: Path, limit: float) -> tuple[Graded, Targets, dict, dict]:
-    """Build the submission, grade it, and return what changed around the grader."""
-    targets = Targets(canary_dir=tmp_path / "outside", results=tmp_path / "results" / "results.json",
-                      marker=tmp_path / "marker")
-    targets.canary_dir.mkdir()
-    targets.canary.write_text(f"canary for {name}: {os.urandom(8).hex()}\n")
-    notebook = tmp_path / "submission" / "vae.ipynb"
-    notebook.parent.mkdir()
-    notebook.write_bytes(entry_build(targets))
-    watched = lambda: _snapshot(sorted(targets.canary_dir.iterdir()) + [targets.canary_dir, notebook] + _repo_files())
-    before = watched()
-    graded = _grade(notebook, targets.results, tmp_path / "grader-tmp", limit)
-    time.sleep(0.3)  # for anything a submission left running to show itself
-    return graded, targets, before, watched()
-
-
-@pytest.fixture(scope="module")
-def baseline(subreaper, tmp_path_factory) -> Graded:
-    """The reference solution, graded the same way: what each honest part earns."""
-    graded, _, _, _ = _run(lambda targets: REFERENCE.read_bytes(), "reference",
-                           tmp_path_factory.mktemp("reference"), BASE_SECONDS)
-    assert graded.returncode == 0, graded.stderr
-    return graded
-
-
 def _limit(entry: Entry) -> float:
     return (BASE_SECONDS + entry.restarts * RESTART_SECONDS + entry.hangs * CHECK_SECONDS
             + entry.load_hangs * Limits().statement_seconds)
 
 
-def test_reference_earns_every_point_with_the_short_time_limit(baseline):
-    """Does the reference get full marks when each check has only a few seconds (so the corpus's limits are fair)?"""
-    results = baseline.summary["results"]
-    assert results["score"] == results["max_score"] > 0
-    assert {c["task"] for c in baseline.summary["checks"]} == set(TASKS)
+def _missing_layers(entry: Entry) -> set[str]:
+    return set(entry.needs) - available_layers()
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
-def test_hostile_submission(entry: Entry, baseline, subreaper, tmp_path):
-    """Does grading it end in time with a valid, honest report, and leave the grader and its files unharmed?"""
-    missing = set(entry.needs) - available_layers()
-    if missing:
-        pytest.skip(f"this kernel lacks {', '.join(sorted(missing))}, without which the grader cannot stop it")
-    graded, targets, before, after = _run(entry.build, entry.name, tmp_path, _limit(entry))
-    strays = _strays()
+class Grader:
+    """A grader process; started afresh when a submission has killed or hung the last one."""
 
-    # The grader is unharmed: it finished, its files and folders are as they were, nothing lingers.
-    assert graded.returncode == 0, f"the grader failed ({graded.returncode}): {graded.stderr}"
-    assert not strays, f"processes left behind: {strays}"
-    assert after == before, "files outside the worker's folder changed"
-    assert not targets.marker.exists(), f"an attack got through: {targets.marker.read_text()!r}"
-    assert not list((tmp_path / "grader-tmp").glob("vae-grade-*")), "the worker's folders were left behind"
-    results = graded.summary["results"]
-    assert json.loads(graded.results_file) == results, "results.json is not what the grader wrote"
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.process: subprocess.Popen | None = None
 
-    # In time.
-    assert graded.seconds <= _limit(entry), f"took {graded.seconds:.1f} s"
-    slow = [(c["id"], round(c["seconds"], 1)) for c in graded.summary["checks"]
-            if c["seconds"] > CHECK_SECONDS + RESTART_SECONDS]
+    def grade(self, request: dict, limit: float) -> tuple[dict, str | None]:
+        """The grader's answer, or how it failed to give one within ``limit`` (plus a minute)."""
+        if self.process is None or self.process.poll() is not None:
+            with self.log.open("a") as log:
+                self.process = subprocess.Popen([sys.executable, str(SERVICE)], stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO_ROOT,
+                                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+        watchdog = threading.Timer(limit + 60, self.process.kill)
+        watchdog.start()
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except OSError:
+            answer = ""
+        finally:
+            watchdog.cancel()
+        if answer:
+            return json.loads(answer), None
+        self.process.kill()
+        return {}, f"the grader died or hung (exit {self.process.wait()}): {self.log.read_text()[-3000:]}"
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait()
+
+
+def _grade(entry: Entry, root: Path, grader: Grader) -> Outcome:
+    """Build the submission, have the grader grade it, and look at what changed around it."""
+    targets = Targets(canary_dir=root / "outside", results=root / "results" / "results.json", marker=root / "marker")
+    targets.canary_dir.mkdir()
+    targets.canary.write_text(f"canary for {entry.name}: {os.urandom(8).hex()}\n")
+    targets.results.parent.mkdir()
+    notebook = root / "submission" / "vae.ipynb"
+    notebook.parent.mkdir()
+    notebook.write_bytes(entry.build(targets))
+    grader_tmp = root / "grader-tmp"
+    grader_tmp.mkdir()
+    watched = lambda: _snapshot(sorted(targets.canary_dir.iterdir()) + [targets.canary_dir, notebook] + _repo_files())
+    before = watched()
+    started = time.monotonic()
+    summary, failure = grader.grade({"notebook": str(notebook), "results": str(targets.results),
+                                     "check_seconds": CHECK_SECONDS, "tmp": str(grader_tmp)}, _limit(entry))
+    seconds = time.monotonic() - started
+    after = watched()
+    return Outcome(failure, seconds, summary, targets.results.read_text() if targets.results.exists() else "",
+                   targets.marker.read_text() if targets.marker.exists() else None,
+                   sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path)),
+                   [p.name for p in grader_tmp.glob("vae-grade-*")])
+
+
+@pytest.fixture(scope="module")
+def outcomes(request, tmp_path_factory) -> dict[str, Outcome]:
+    """The reference and every selected entry, graded by two graders at once, the slowest entries first.
+
+    Meanwhile this process is a child subreaper, so that whatever a grader that died left
+    running comes here and is killed afterwards.
+    """
+    selected = {item.callspec.params["entry"].name for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec")}
+    entries = [REFERENCE_ENTRY] + [e for e in ENTRIES if e.name in selected and not _missing_layers(e)]
+    logs = tmp_path_factory.mktemp("graders")
+    graders: queue.Queue[Grader] = queue.Queue()
+    for number in range(PARALLEL):
+        graders.put(Grader(logs / f"grader-{number}.log"))
+
+    def grade(entry: Entry) -> Outcome:
+        grader = graders.get()
+        try:
+            return _grade(entry, tmp_path_factory.mktemp(entry.name), grader)
+        finally:
+            graders.put(grader)
+
+    libc = ctypes.CDLL(None)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            futures = {entry.name: pool.submit(grade, entry) for entry in sorted(entries, key=_limit, reverse=True)}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        while not graders.empty():
+            graders.get().close()
+        orphans = psutil.Process().children(recursive=True)
+        for orphan in orphans:
+            orphan.kill()
+        psutil.wait_procs(orphans, timeout=5)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+def _assert_grader_unharmed(outcome: Outcome) -> None:
+    """It finished and wrote its results; nothing outside the worker's folder changed; nothing lingers."""
+    assert outcome.failure is None, outcome.failure
+    assert not outcome.summary["leftovers"], f"processes left behind: {outcome.summary['leftovers']}"
+    assert not outcome.changed, f"files outside the worker's folder changed: {outcome.changed}"
+    assert outcome.marker is None, f"an attack got through: {outcome.marker!r}"
+    assert not outcome.worker_folders, f"the worker's folders were left behind: {outcome.worker_folders}"
+    assert json.loads(outcome.results_file) == outcome.summary["results"], "results.json is not what the grader wrote"
+
+
+def _assert_in_time(entry: Entry, outcome: Outcome) -> None:
+    assert outcome.seconds <= _limit(entry), f"took {outcome.seconds:.1f} s, more than {_limit(entry):.0f} s"
+    slow = [(c["id"], round(c["seconds"], 1)) for c in outcome.summary["checks"]
+            if c["seconds"] > CHECK_LIMIT]
     assert not slow, f"checks ran past their limit: {slow}"
 
-    # A valid report: every check once, scores within their points, feedback of a readable size.
-    expected = baseline.summary["results"]
-    assert json.loads(json.dumps(results)) == results
+
+def _assert_valid_report(outcome: Outcome, baseline: Outcome) -> None:
+    """Every check once, scores within their points, feedback of a readable size, nothing hidden shown."""
+    results, expected = outcome.summary["results"], baseline.summary["results"]
     graded_names = lambda tests: [t["name"] for t in tests if t["max_score"]]
+    assert json.loads(json.dumps(results)) == results
     assert graded_names(results["tests"]) == graded_names(expected["tests"])
     assert all(0 <= t["score"] <= t["max_score"] for t in results["tests"])
     assert results["score"] == sum(t["score"] for t in results["tests"])
@@ -180,13 +214,38 @@ def test_hostile_submission(entry: Entry, baseline, subreaper, tmp_path):
     leaked = [line for line in _hidden_lines() if line in visible]
     assert not leaked, f"the feedback shows hidden checks: {leaked[:3]}"
 
-    # Honest: sabotaged parts earn nothing, the other parts what the reference earns (never more).
+
+def _assert_honest(entry: Entry, outcome: Outcome, baseline: Outcome) -> None:
+    """Sabotaged parts earn nothing; the others what the reference earns (never more, and exactly that unless
+    the entry may break the worker for them too)."""
     honest = {c["id"]: c["score"] for c in baseline.summary["checks"]}
-    earned = {c["id"]: (c["task"], c["score"]) for c in graded.summary["checks"]}
+    earned = {c["id"]: (c["task"], c["score"]) for c in outcome.summary["checks"]}
     gained = [i for i, (task, score) in earned.items() if task in entry.sabotages and score > 0]
     assert not gained, f"sabotaged parts earned points: {gained}"
     lost_points = sum(c["points"] for c in baseline.summary["checks"] if c["task"] in entry.sabotages)
-    assert results["score"] <= expected["score"] - lost_points
+    assert outcome.summary["results"]["score"] <= baseline.summary["results"]["score"] - lost_points
     if not entry.collateral:
         changed = [i for i, (task, score) in earned.items() if task not in entry.sabotages and score != honest[i]]
         assert not changed, f"parts the submission did not attack changed score: {changed}"
+
+
+def test_reference_earns_every_point_with_the_short_time_limit(outcomes):
+    """Does the reference get full marks when each check has only a few seconds (so the corpus's limits are fair)?"""
+    reference = outcomes[REFERENCE_ENTRY.name]
+    _assert_grader_unharmed(reference)
+    results = reference.summary["results"]
+    assert results["score"] == results["max_score"] > 0
+    assert {c["task"] for c in reference.summary["checks"]} == set(TASKS)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_hostile_submission(entry: Entry, outcomes):
+    """Does grading it end in time with a valid, honest report, and leave the grader and its files unharmed?"""
+    missing = _missing_layers(entry)
+    if missing:
+        pytest.skip(f"this kernel lacks {', '.join(sorted(missing))}, without which the grader cannot stop it")
+    outcome, baseline = outcomes[entry.name], outcomes[REFERENCE_ENTRY.name]
+    _assert_grader_unharmed(outcome)
+    _assert_in_time(entry, outcome)
+    _assert_valid_report(outcome, baseline)
+    _assert_honest(entry, outcome, baseline)
