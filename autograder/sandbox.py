@@ -166,7 +166,7 @@ class Sandbox:
             os.chown(self._workdir, *self._user)
 
     def launch(self) -> None:
-        """Start a worker and send it the definitions, without waiting for it to load them."""
+        """Start a worker without waiting for it to start up; ``wait_loaded`` then runs the definitions."""
         self.close_process()
         self._restore_workdir()
         read_end, write_end = os.pipe()
@@ -208,6 +208,7 @@ class Sandbox:
                     errors += _load_errors(statement, self._receive(self._send(request, deadline), deadline))
                 except WorkerFailure as failure:
                     if time.monotonic() >= give_up:
+                        self.close_process()
                         raise
                     self._skipped[index] = _skipped(statement, failure, self.limits.statement_seconds)
                     break

@@ -31,10 +31,8 @@ from variants import REFERENCE, REPO_ROOT
 pytestmark = pytest.mark.slow
 
 CHECK_SECONDS = 3.0
-BASE_SECONDS = 30.0  # starting, loading, and every check that answers at once
-RESTART_SECONDS = 10.0  # a fresh worker after one was killed or died, with another grading running
-# One check may wait out its limit for a worker an earlier part left deaf, start a fresh one, then run.
-CHECK_LIMIT = 2 * CHECK_SECONDS + RESTART_SECONDS
+BASE_SECONDS = 30.0  # at least: starting, loading, and every check that answers at once
+RESTART_SECONDS = 10.0  # at least: a fresh worker after one was killed or died
 MESSAGE_CHARS = 2000  # longer feedback for one check is not feedback any more
 PARALLEL = 2
 SERVICE = Path(__file__).with_name("grading_service.py")
@@ -76,9 +74,29 @@ def _hidden_lines() -> set[str]:
             if len(line.strip()) >= 30 and line.strip() not in public}
 
 
-def _limit(entry: Entry) -> float:
-    return (BASE_SECONDS + entry.restarts * RESTART_SECONDS + entry.hangs * CHECK_SECONDS
-            + entry.load_hangs * Limits().statement_seconds)
+@dataclass(frozen=True)
+class Budget:
+    """How long a grading may take: on a busy machine everything is slower, so the reference's own
+    grading, in the same run, scales the base and the cost of a restart."""
+
+    base: float = BASE_SECONDS
+    restart: float = RESTART_SECONDS
+
+    @classmethod
+    def after(cls, reference: Outcome) -> Budget:
+        return cls(max(BASE_SECONDS, 2 * reference.seconds), max(RESTART_SECONDS, reference.seconds))
+
+    def grading(self, entry: Entry) -> float:
+        return (self.base + entry.restarts * self.restart + entry.hangs * CHECK_SECONDS
+                + entry.load_hangs * Limits().statement_seconds)
+
+    @property
+    def check(self) -> float:
+        """One check may wait out its limit for a worker an earlier part left deaf, start a fresh one, then run."""
+        return 2 * CHECK_SECONDS + self.restart
+
+
+WATCHDOG = Budget(4 * BASE_SECONDS, 4 * RESTART_SECONDS)  # a grader this slow has hung: it is killed
 
 
 def _missing_layers(entry: Entry) -> set[str]:
@@ -93,13 +111,13 @@ class Grader:
         self.process: subprocess.Popen | None = None
 
     def grade(self, request: dict, limit: float) -> tuple[dict, str | None]:
-        """The grader's answer, or how it failed to give one within ``limit`` (plus a minute)."""
+        """The grader's answer, or how it failed to give one within ``limit``."""
         if self.process is None or self.process.poll() is not None:
             with self.log.open("a") as log:
                 self.process = subprocess.Popen([sys.executable, str(SERVICE)], stdin=subprocess.PIPE,
                                                 stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO_ROOT,
                                                 env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
-        watchdog = threading.Timer(limit + 60, self.process.kill)
+        watchdog = threading.Timer(limit, self.process.kill)
         watchdog.start()
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
@@ -135,7 +153,8 @@ def _grade(entry: Entry, root: Path, grader: Grader) -> Outcome:
     before = watched()
     started = time.monotonic()
     summary, failure = grader.grade({"notebook": str(notebook), "results": str(targets.results),
-                                     "check_seconds": CHECK_SECONDS, "tmp": str(grader_tmp)}, _limit(entry))
+                                     "check_seconds": CHECK_SECONDS, "tmp": str(grader_tmp)},
+                                    WATCHDOG.grading(entry))
     seconds = time.monotonic() - started
     after = watched()
     return Outcome(failure, seconds, summary, targets.results.read_text() if targets.results.exists() else "",
@@ -146,14 +165,14 @@ def _grade(entry: Entry, root: Path, grader: Grader) -> Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes(request, tmp_path_factory) -> dict[str, Outcome]:
-    """The reference and every selected entry, graded by two graders at once, the slowest entries first.
+    """The reference and every selected entry, graded by two graders at once, the reference and the slowest first.
 
     Meanwhile this process is a child subreaper, so that whatever a grader that died left
     running comes here and is killed afterwards.
     """
     selected = {item.callspec.params["entry"].name for item in request.session.items
                 if item.module is request.module and hasattr(item, "callspec")}
-    entries = [REFERENCE_ENTRY] + [e for e in ENTRIES if e.name in selected and not _missing_layers(e)]
+    entries = [e for e in ENTRIES if e.name in selected and not _missing_layers(e)]
     logs = tmp_path_factory.mktemp("graders")
     graders: queue.Queue[Grader] = queue.Queue()
     for number in range(PARALLEL):
@@ -170,7 +189,8 @@ def outcomes(request, tmp_path_factory) -> dict[str, Outcome]:
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     try:
         with ThreadPoolExecutor(PARALLEL) as pool:
-            futures = {entry.name: pool.submit(grade, entry) for entry in sorted(entries, key=_limit, reverse=True)}
+            futures = {entry.name: pool.submit(grade, entry)
+                       for entry in [REFERENCE_ENTRY, *sorted(entries, key=WATCHDOG.grading, reverse=True)]}
             return {name: future.result() for name, future in futures.items()}
     finally:
         while not graders.empty():
@@ -192,11 +212,11 @@ def _assert_grader_unharmed(outcome: Outcome) -> None:
     assert json.loads(outcome.results_file) == outcome.summary["results"], "results.json is not what the grader wrote"
 
 
-def _assert_in_time(entry: Entry, outcome: Outcome) -> None:
-    assert outcome.seconds <= _limit(entry), f"took {outcome.seconds:.1f} s, more than {_limit(entry):.0f} s"
-    slow = [(c["id"], round(c["seconds"], 1)) for c in outcome.summary["checks"]
-            if c["seconds"] > CHECK_LIMIT]
-    assert not slow, f"checks ran past their limit: {slow}"
+def _assert_in_time(entry: Entry, outcome: Outcome, budget: Budget) -> None:
+    limit = budget.grading(entry)
+    assert outcome.seconds <= limit, f"took {outcome.seconds:.1f} s, more than {limit:.0f} s"
+    slow = [(c["id"], round(c["seconds"], 1)) for c in outcome.summary["checks"] if c["seconds"] > budget.check]
+    assert not slow, f"checks ran past their limit of {budget.check:.0f} s: {slow}"
 
 
 def _assert_valid_report(outcome: Outcome, baseline: Outcome) -> None:
@@ -246,6 +266,6 @@ def test_hostile_submission(entry: Entry, outcomes):
         pytest.skip(f"this kernel lacks {', '.join(sorted(missing))}, without which the grader cannot stop it")
     outcome, baseline = outcomes[entry.name], outcomes[REFERENCE_ENTRY.name]
     _assert_grader_unharmed(outcome)
-    _assert_in_time(entry, outcome)
+    _assert_in_time(entry, outcome, Budget.after(baseline))
     _assert_valid_report(outcome, baseline)
     _assert_honest(entry, outcome, baseline)
