@@ -227,7 +227,9 @@ def _install_landlock(libc: ctypes.CDLL, workdir: Path, secret: Path) -> None:
 
 def available_layers() -> set[str]:
     """The kernel layers this machine offers: ``seccomp`` and ``landlock`` (tests skip what needs a missing one)."""
-    layers = set()
+    layers: set[str] = set()
+    if not sys.platform.startswith("linux"):  # a student grading on their own Mac or BSD: audit hooks only
+        return layers
     if platform.machine() in _ARCHITECTURES and "Seccomp_filters" in Path("/proc/self/status").read_text():
         layers.add("seccomp")
     if _landlock_abi(_libc()) >= 1:
@@ -242,9 +244,10 @@ def install(workdir: Path, secret: Path) -> None:
     the kernel lacks one, the audit hooks still apply.
     """
     workdir, secret = workdir.resolve(), secret.resolve()
-    libc = _libc()
-    libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0),
-               ctypes.c_ulong(0))
-    _install_landlock(libc, workdir, secret)
-    _install_seccomp(libc)
+    if sys.platform.startswith("linux"):  # elsewhere these calls do not exist or mean something else
+        libc = _libc()
+        libc.prctl(ctypes.c_int(_PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0))
+        _install_landlock(libc, workdir, secret)
+        _install_seccomp(libc)
     sys.addaudithook(_audit_hook(workdir, secret))
