@@ -64,7 +64,8 @@ def _snapshot(paths: list[Path]) -> dict[str, tuple]:
 
 
 def _repo_files() -> list[Path]:
-    return sorted((REPO_ROOT / "autograder").rglob("*.py")) + [REFERENCE]
+    """The repository's files that attacks aim at (the hidden checks, the guard) and the reference."""
+    return sorted(HIDDEN.glob("*.py")) + [REPO_ROOT / "autograder" / "guard.py", REFERENCE]
 
 
 def _hidden_lines() -> set[str]:
