@@ -6,7 +6,6 @@ in which each check has its own points and message.
 """
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,16 +122,11 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
     ``prepare`` runs before the check's time starts: starting a worker again after an earlier
     part killed it must not eat into this check's time limit.
     """
-    import numpy
-    import torch
-
+    from autograder.probes import seed_all
     from autograder.students import check_seed
 
     started = time.monotonic()
-    seed = check_seed(check.id)
-    torch.manual_seed(seed)
-    random.seed(seed)
-    numpy.random.seed(seed % 2**32)
+    seed_all(check_seed(check.id))
     if check.task in blocked:
         message = blocked[check.task]
     elif check.task not in defined:

@@ -8,7 +8,6 @@ fails costs only the names it defines.
 from __future__ import annotations
 
 import os
-import random
 import sys
 import traceback
 from pathlib import Path
@@ -54,7 +53,6 @@ def _preload() -> None:
 
 
 def serve(requests: BinaryIO, channel: BinaryIO) -> None:
-    import numpy
     import torch
 
     from autograder import guard, probes, protocol
@@ -76,10 +74,7 @@ def serve(requests: BinaryIO, channel: BinaryIO) -> None:
             _send(channel, {"id": request["id"], "ok": {"errors": errors}})
             continue
         _send(channel, {"id": request["id"], "started": True})  # so the grader knows this request reached us
-        seed = int(request.get("seed", 0))
-        torch.manual_seed(seed)
-        random.seed(seed)
-        numpy.random.seed(seed % 2**32)
+        probes.seed_all(int(request.get("seed", 0)))
         try:
             result = probes.PROBES[request["probe"]](namespace, *request.get("args", []))
         except probes.MissingDefinition as missing:

@@ -1,5 +1,4 @@
 """Public checks of make_cifar10_loaders, on data in CIFAR-10's on-disk format."""
-from autograder import expect
 from autograder.checks import check
 from autograder.fixtures import CIFAR_TEST, CIFAR_TRAIN, cifar10_fixture
 

@@ -8,14 +8,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.bundles import build_gradescope_bundle, build_student_bundle
 from autograder.checks import load_checks
-from variants import REFERENCE, REPO_ROOT
+from variants import REFERENCE
 
 REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
