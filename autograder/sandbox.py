@@ -68,6 +68,10 @@ class StudentError(Exception):
         super().__init__(f"{self.info['type']}: {self.info['message']}{self.info['where']}")
 
 
+class ConfinementError(RuntimeError):
+    """The worker could not lock itself in (a kernel layer this machine offers failed): nothing is graded."""
+
+
 class Missing(Exception):
     """The notebook does not define this name."""
 
@@ -88,7 +92,7 @@ def _unprivileged_user() -> tuple[int, int] | None:
     except KeyError:
         return None
     torch_spec = importlib.util.find_spec("torch")
-    needed = [Path(sys.executable), REPO_ROOT / "autograder" / "worker.py"]
+    needed = [Path(sys.executable)]
     needed += [Path(torch_spec.origin)] if torch_spec and torch_spec.origin else []
     if not all(_reachable_by_others(p) for p in needed):
         return None
@@ -117,9 +121,42 @@ def _skipped(statement: Statement, failure: WorkerFailure, seconds: float) -> di
 def _remove(path: Path) -> None:
     """Delete whatever is at ``path`` (a folder, a file or a link), if anything."""
     if path.is_dir() and not path.is_symlink():
+        for folder in [path, *(p for p in path.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            folder.chmod(0o755)  # read-only copies (the worker's code) are made deletable again
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+PUBLIC_PACKAGES = ("autograder", "vae_course")
+NOT_FOR_THE_WORKER = ("autograder/hidden", "autograder/gradescope")
+# The worker's first lines: its working directory (where -c puts sys.path[0]) must not shadow a module.
+WORKER_LAUNCH = "import sys; del sys.path[0]; from autograder.worker import main; main()"
+
+
+def copy_worker_code(destination: Path) -> Path:
+    """The public Python modules of this package (never the hidden checks), read-only, in a folder of their own.
+
+    The worker imports only from here: it cannot learn where the repository is, and its
+    allow-list of readable places holds this copy instead of the repository.
+    """
+    for package in PUBLIC_PACKAGES:
+        for source in sorted((REPO_ROOT / package).rglob("*.py")):
+            relative = source.relative_to(REPO_ROOT)
+            if any(relative.as_posix().startswith(excluded + "/") for excluded in NOT_FOR_THE_WORKER):
+                continue
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            target.chmod(0o444)
+    for folder in sorted(destination.rglob("*"), reverse=True):
+        if folder.is_dir():
+            folder.chmod(0o555)
+    destination.chmod(0o555)
+    return destination
+
+
+_warned_unconfined_reads = False
 
 
 class Sandbox:
@@ -136,6 +173,8 @@ class Sandbox:
         self._workdir = Path(tempfile.mkdtemp(prefix="vae-grade-"))
         self.data_dir = Path(tempfile.mkdtemp(prefix="vae-grade-data-"))
         self.data_dir.chmod(0o755)  # readable by the worker, writable only by the grader
+        self._code = copy_worker_code(Path(tempfile.mkdtemp(prefix="vae-grade-code-")))
+        self.layers: list[str] = []  # the confinement the last worker reported
         self._user = _unprivileged_user()
         if self._user:
             os.chown(self._workdir, *self._user)
@@ -170,11 +209,11 @@ class Sandbox:
         self.close_process()
         self._restore_workdir()
         read_end, write_end = os.pipe()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO_ROOT),
-               "HOME": str(self._workdir), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(self._code), "HOME": str(self._workdir),
+               "TMPDIR": str(self._workdir), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", str(write_end)],
+            [sys.executable, "-c", WORKER_LAUNCH, str(write_end), str(self.data_dir)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(write_end,), cwd=self._workdir, env=env, preexec_fn=self._limit,
         )
@@ -184,6 +223,7 @@ class Sandbox:
         self._requests = self._process.stdin.fileno()
         os.set_blocking(self._requests, False)
         self._buffer = b""
+        self._awaiting_confinement = True
         # An empty load: answered as soon as the worker has started.
         self._ready_id = self._send({"op": "load", "statements": []}, time.monotonic() + self.limits.load_seconds)
 
@@ -247,6 +287,7 @@ class Sandbox:
         self.close_process()
         _remove(self._workdir)
         _remove(self.data_dir)
+        _remove(self._code)
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -296,10 +337,28 @@ class Sandbox:
             raise
         return message["id"]
 
+    def _confined(self, reply: dict[str, Any]) -> None:
+        """What a fresh worker says about its confinement before it runs anything (later, it could be forged)."""
+        global _warned_unconfined_reads
+        self._awaiting_confinement = False
+        if "unconfined" in reply:
+            self.close_process()
+            raise ConfinementError(f"the worker could not confine itself, so nothing was graded: "
+                                   f"{_text(reply['unconfined'], 500)}")
+        layers = reply.get("confined")
+        self.layers = [_text(layer, 40) for layer in layers] if isinstance(layers, list) else []
+        if "landlock" not in self.layers and not _warned_unconfined_reads:
+            _warned_unconfined_reads = True
+            print("warning: this machine has no Landlock: the worker's reads and writes are confined only by "
+                  "Python audit hooks, which native code can bypass (see README)", file=sys.stderr)
+
     def _receive(self, message_id: int, deadline: float) -> dict[str, Any]:
         try:
             while True:
                 reply = protocol.loads(self._read_line(deadline))
+                if self._awaiting_confinement:
+                    self._confined(reply)
+                    continue
                 if reply.get("id") == message_id:
                     return reply
         except (WorkerFailure, protocol.ProtocolError, OSError) as error:

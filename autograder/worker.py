@@ -52,14 +52,32 @@ def _preload() -> None:
     import vae_course.data.cifar10  # noqa: F401
 
 
-def serve(requests: BinaryIO, channel: BinaryIO) -> None:
+def _confine(channel: BinaryIO, data_dir: Path) -> None:
+    """Lock this process to its allow-list (``guard``), or tell the grader it could not and leave.
+
+    Readable: Python, this copy of the grader's public modules (nothing else is in its folder),
+    the fixture data and the working directory; writable: the working directory.
+    """
+    from autograder import guard
+
+    code = Path(__file__).resolve().parent.parent
+    allowed = guard.Allowed(Path.cwd(), (*guard.python_installation(), code, data_dir))
+    try:
+        layers = guard.install(allowed)
+    except guard.ConfinementFailed as failure:
+        _send(channel, {"id": None, "unconfined": str(failure)})
+        os._exit(70)
+    _send(channel, {"id": None, "confined": layers})
+
+
+def serve(requests: BinaryIO, channel: BinaryIO, data_dir: Path) -> None:
     import torch
 
-    from autograder import guard, probes, protocol
+    from autograder import probes, protocol
 
     torch.set_num_threads(1)
     _preload()
-    guard.install(Path.cwd(), Path(probes.__file__).resolve().parent / "hidden")
+    _confine(channel, data_dir)
     namespace: dict[str, Any] = {"__name__": "submission"}
     for line in requests:
         request = protocol.loads(line)
@@ -98,7 +116,7 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        serve(sys.stdin.buffer, channel)
+        serve(sys.stdin.buffer, channel, Path(sys.argv[2]))
     finally:
         leave(0)
 
