@@ -25,7 +25,8 @@ fi
 
 export PATH="$venv/bin:$PATH"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-export MPLBACKEND=Agg
+# No MPLBACKEND here: Jupyter kernels started from this shell keep their inline backend (figures
+# show in the notebook), and headless scripts fall back to Agg on their own.
 
 cmd="${1:-}"
 shift || true

@@ -15,7 +15,7 @@ from autograder.report import feedback_markdown, gradescope_results, summary_tab
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
 
 
 def grade(args: argparse.Namespace) -> int:
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("--out", type=Path, default=Path("dist"))
     release.set_defaults(run=bundle)
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character shows "?" instead of failing
     return args.run(args)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder.checks import Check, load_checks
 from autograder.sandbox import Limits, Missing, Sandbox, StudentError, Timeout, WorkerFailure
+from autograder.text import readable
 from vae_course.notebook_code import Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"
@@ -34,6 +35,7 @@ class CheckResult:
     stopped: bool = False  # the worker hung or died during this check
 
     def __post_init__(self) -> None:
+        self.message = readable(self.message)
         if len(self.message) > MESSAGE_CHARS:
             self.message = self.message[:MESSAGE_CHARS - 3] + "..."
 

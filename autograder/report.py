@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograder.grading import GradeReport
+from autograder.text import readable
 
 HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
 
@@ -15,8 +16,8 @@ def _points(value: float) -> str:
 def gradescope_results(report: GradeReport) -> dict[str, Any]:
     """The Gradescope autograder format: hidden checks count in the score but show only after publishing."""
     hidden = [r for r in report.results if r.hidden]
-    tests = [{"name": f"{r.id}: {r.question}", "score": r.score, "max_score": r.points,
-              "output": r.message, "visibility": "after_published" if r.hidden else "visible",
+    tests = [{"name": readable(f"{r.id}: {r.question}"), "score": r.score, "max_score": r.points,
+              "output": readable(r.message), "visibility": "after_published" if r.hidden else "visible",
               "status": "passed" if r.score == r.points else "failed"} for r in report.results]
     tests += [{"name": f"theory.{gid}: answer present (graded by a person)", "score": 0, "max_score": 0,
                "output": "Answered." if answered else "No answer yet.", "visibility": "visible"}
@@ -25,7 +26,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
     if hidden:
         lines.append(f"{len(hidden)} hidden checks worth {_points(sum(r.points for r in hidden))} points are part of "
                      "the score; their details are shown once grades are published.")
-    return {"score": report.score, "max_score": report.max_score, "output": "\n".join(lines),
+    return {"score": report.score, "max_score": report.max_score, "output": readable("\n".join(lines)),
             "visibility": "visible", "stdout_visibility": "hidden", "execution_time": round(report.seconds, 1),
             "tests": tests}
 
@@ -53,7 +54,7 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
         lines += [f"- `{gid}`: {'answered' if answered else '**no answer yet**'}" for gid, answered in report.theory.items()]
-    return "\n".join(lines) + "\n"
+    return readable("\n".join(lines)) + "\n"
 
 
 def summary_table(report: GradeReport) -> str:
@@ -64,4 +65,4 @@ def summary_table(report: GradeReport) -> str:
         result = "ok" if r.score == r.points else r.message.splitlines()[0][:80]
         rows.append(f"{r.id:<{width}}  {_points(r.score):>3}/{_points(r.points):<3}  {'(hidden) ' if r.hidden else ''}{result}")
     rows.append(f"{'total':<{width}}  {_points(report.score):>3}/{_points(report.max_score):<3}  in {report.seconds:.1f} s")
-    return "\n".join(rows)
+    return readable("\n".join(rows))

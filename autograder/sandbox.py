@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import protocol
+from autograder.text import readable
 from vae_course.notebook_code import Statement
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ class Timeout(WorkerFailure):
 
 def _text(value: Any, limit: int) -> str:
     """Text from the worker, cut to ``limit`` characters: the worker runs the submission, which chooses its length."""
-    text = value if isinstance(value, str) else ""
+    text = readable(value) if isinstance(value, str) else ""
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 

@@ -1,15 +1,19 @@
-"""Figures a person would rather look at than read, saved as PNG."""
+"""Figures a person would rather look at than read: saved as PNG, and shown inline in Jupyter.
+
+Nothing here chooses matplotlib's backend: a Jupyter kernel keeps its inline backend (so a
+student's own ``plt.show()`` works too), and a headless process falls back to Agg by itself.
+Each helper saves its figure and, inside a Jupyter kernel, displays the saved PNG, so what the
+notebook shows is exactly the file that was written.
+"""
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import torch  # noqa: E402
-from torchvision.utils import make_grid  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid
 
 MAX_WIDTH_IN = 12.0  # inches: wider figures get scaled down in notebooks and on GitHub anyway
 
@@ -19,7 +23,23 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
+    show_inline(path)
     return path
+
+
+def in_jupyter_kernel() -> bool:
+    """Whether this process is a Jupyter kernel (IPython with a kernel, not a terminal IPython)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show_inline(path: str | Path) -> None:
+    """Display a saved PNG in the notebook's output; nothing outside a Jupyter kernel."""
+    if in_jupyter_kernel():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))
 
 
 def _grid(images: torch.Tensor, nrow: int) -> torch.Tensor:

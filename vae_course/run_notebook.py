@@ -12,6 +12,8 @@ from nbclient import NotebookClient
 from vae_course.course_build import REPO_ROOT
 from vae_course.settings import DATA_ENV, FAST_ENV
 
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # a kernel's own default; set in case the caller chose Agg
+
 
 @contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
@@ -35,7 +37,7 @@ def execute_notebook(path: str | Path, workdir: str | Path, data_dir: str | Path
     env = {
         FAST_ENV: "1" if fast else "0",
         DATA_ENV: str(Path(data_dir).resolve()),
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": INLINE_BACKEND,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
     with _environment(env):

@@ -1,0 +1,39 @@
+"""Is every text that reaches a report encodable and harmless, whatever a submission puts in it?"""
+from __future__ import annotations
+
+import json
+
+from autograder.grading import CheckResult, GradeReport
+from autograder.report import feedback_markdown, gradescope_results, summary_table
+from autograder.sandbox import StudentError
+from autograder.text import REPLACEMENT, readable
+
+NASTY = "lone \ud800 surrogate, escape \x1b[2J\x1b]0;pwned\x07, bell \x07, bidi \u202eevil, nul \x00, cr \r"
+
+
+def _report() -> GradeReport:
+    error = StudentError({"type": "ValueError\udcff", "message": NASTY, "where": " (cell 3\x1b[1m)"})
+    results = [CheckResult("vae_loss.bce", "vae_loss", "Is it BCE?", 2, 0, False, f"Your code raised {error}."),
+               CheckResult("vae_loss.hidden", "vae_loss", "Hidden?", 1, 0, True, NASTY)]
+    return GradeReport(submission="submissions/\udcffname.ipynb", results=results, notes=[NASTY],
+                       theory={"theory_kl": False})
+
+
+def test_readable_keeps_ordinary_text_and_replaces_the_rest():
+    """Do letters, accents, newlines and tabs stay, and surrogates, escapes and bidi overrides go?"""
+    assert readable("Café α\n\tok") == "Café α\n\tok"
+    cleaned = readable(NASTY)
+    assert not set("\ud800\x1b\x07\u202e\x00\r") & set(cleaned) and REPLACEMENT in cleaned
+    assert readable(12) == "12"
+
+
+def test_every_report_encodes_as_strict_utf8_and_ascii_json():
+    """Do results.json, feedback.md and the table encode, with no control character left in them?"""
+    report = _report()
+    for text in (json.dumps(gradescope_results(report)), feedback_markdown(report), feedback_markdown(report, True),
+                 summary_table(report)):
+        text.encode("utf-8")  # strict: a lone surrogate raised UnicodeEncodeError here
+        assert not set("\ud800\udcff\x1b\x07\u202e\x00\r") & set(text)
+    results = gradescope_results(report)
+    assert all(REPLACEMENT in t["output"] for t in results["tests"] if t["max_score"])
+    assert "\ud800" not in json.loads(json.dumps(results))["output"]
