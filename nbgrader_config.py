@@ -5,8 +5,10 @@ live in ``solutions/``, and ``nbgrader generate_assignment`` writes the student 
 ``course/``. Submissions, autograded and feedback folders are nbgrader's defaults.
 
 ``nbgrader autograde`` executes each submission in fast mode (it sets NBGRADER_EXECUTION,
-which ``vae_course.settings`` reads), then ``GradeOutsideKernel`` replaces the autograded
-cells' outputs with the scores the autograder computes outside the student's kernel.
+which ``vae_course.settings`` reads) in a confined kernel (``autograder.grading_kernel``: it
+reads only Python, the public modules and the submission's folder, writes only there, starts
+no process and opens no socket), then ``GradeOutsideKernel`` replaces the autograded cells'
+outputs with the scores the autograder computes outside the student's kernel.
 """
 import os
 import sys
@@ -17,6 +19,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
 
+from autograder.grading_kernel import ConfinedKernelManager  # noqa: E402
 from autograder.nbgrader_grades import GradeOutsideKernel  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)
@@ -26,6 +29,7 @@ c.CourseDirectory.release_directory = "course"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data"]  # no datasets in feedback
+c.Execute.kernel_manager_class = ConfinedKernelManager  # student code never runs with the instructor's rights
 c.Execute.timeout = 300  # per cell; fast-mode training cells take seconds
 c.Autograde.autograde_preprocessors = [
     Execute, GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import Check, load_checks
-from autograder.sandbox import Limits, Missing, Sandbox, StudentError, Timeout, WorkerFailure
+from autograder.sandbox import ConfinementError, Limits, Missing, Sandbox, StudentError, Timeout, WorkerFailure
 from autograder.text import readable
 from vae_course.notebook_code import Definitions, extract_definitions, read_notebook
 
@@ -145,6 +145,8 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
                                _failure(check, error, seconds), time.monotonic() - started, stopped=True)
         except (AssertionError, Missing, StudentError) as error:
             message = _failure(check, error, seconds)
+        except ConfinementError:
+            raise  # the machine's fault, never the student's: nothing is graded unconfined
         except Exception as error:  # noqa: BLE001 (e.g. a student's result of an unexpected type)
             message = check.feedback if check.hidden else f"{check.feedback} ({type(error).__name__}: {error})"
         else:
@@ -195,6 +197,9 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
             checks = load_checks(include_hidden)  # imports torch here while the worker starts up
             sandbox.wait_loaded()
             load_errors = sandbox.load_errors
+            if "landlock" not in sandbox.layers:
+                report.notes.append("This machine has no Landlock: your code's reads and writes were confined by "
+                                    "Python audit hooks only.")
         except WorkerFailure as error:
             checks = load_checks(include_hidden)
             report.notes.append(f"Loading your definitions failed: {error}.")

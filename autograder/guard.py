@@ -121,12 +121,12 @@ def _audit_hook(allowed: Allowed):  # noqa: ANN202 (the hook)
             if path is None:
                 return
             mode, flags = args[1] or "", args[2] or 0
-            if not (inside(path, workdir) or path in devices or any(inside(path, root) for root in readable)):
-                raise PermissionError(f"reading {path} is not allowed; only Python, the grader's modules "
-                                      f"and the working directory are readable")
             writing = any(c in mode for c in "wax+") or flags & _WRITE_FLAGS
             if writing and not (inside(path, workdir) or path in devices):
                 raise PermissionError(f"writing {path} is not allowed; only the working directory is writable")
+            if not (inside(path, workdir) or path in devices or any(inside(path, root) for root in readable)):
+                raise PermissionError(f"reading {path} is not allowed; only Python, the grader's modules "
+                                      f"and the working directory are readable")
         elif event in _LISTING_EVENTS:
             path = target(args[0] if args[0] is not None else ".")
             if path is not None and not (inside(path, workdir) or any(inside(path, root) for root in readable)):
@@ -176,10 +176,12 @@ def _prctl(libc: ctypes.CDLL, option: int, argument: int = 0, third: int = 0) ->
 def _drop_capabilities(libc: ctypes.CDLL) -> None:
     """Empty every capability set and set no_new_privs; raise if any set is left with something in it.
 
-    Root may drop the bounding set and lock "root has no powers" (securebits). An unprivileged
-    user cannot drop its bounding set; with no_new_privs and no ``execve`` it can never gain one.
+    A process holding CAP_SETPCAP (root) also drops the bounding set and locks "root has no
+    powers" (securebits). One without it cannot drop its bounding set; with no_new_privs and no
+    ``execve`` it can never gain from it.
     """
-    if capability_sets()["CapEff"] & (1 << _CAP_SETPCAP):
+    may_drop_bounding = bool(capability_sets()["CapEff"] & (1 << _CAP_SETPCAP))
+    if may_drop_bounding:
         _prctl(libc, _PR_SET_SECUREBITS, _SECUREBITS_LOCKED_NOROOT)
         last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
         for capability in range(last + 1):
@@ -190,7 +192,7 @@ def _drop_capabilities(libc: ctypes.CDLL) -> None:
     _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
     sets = capability_sets()
     held = {name: value for name, value in sets.items() if name not in ("CapBnd", "NoNewPrivs") and value}
-    if held or not sets["NoNewPrivs"] or (os.geteuid() == 0 and sets["CapBnd"]):
+    if held or not sets["NoNewPrivs"] or (may_drop_bounding and sets["CapBnd"]):
         raise ConfinementFailed(f"could not drop privileges: {sets}")
 
 
@@ -221,6 +223,9 @@ _ALLOWED_SYSCALLS = (
     "restart_syscall", "exit", "exit_group", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
     "rt_sigtimedwait", "rt_sigsuspend", "sigaltstack", "pause", "wait4", "waitid", "getrandom",
 )
+# For a Jupyter kernel whose sockets were bound before it was confined: serving them, never new ones.
+_SERVING_SYSCALLS = ("accept", "accept4", "recvfrom", "sendto", "recvmsg", "sendmsg", "getsockopt", "setsockopt",
+                     "getsockname", "getpeername", "shutdown", "socketpair")
 # ioctl requests that only ask about a descriptor (isatty, window size) or set its own flags; never TIOCSTI.
 _IOCTL_REQUESTS = (0x5401, 0x5413, 0x540F, 0x541B, 0x5421, 0x5450, 0x5451)  # TCGETS TIOCGWINSZ TIOCGPGRP FIONREAD
 # FIONBIO FIONCLEX FIOCLEX
@@ -258,14 +263,18 @@ def _one_of(index: int, values: list[int] | tuple[int, ...]) -> list[Instruction
     return program + [(_RET, 0, 0, _EPERM), (_RET, 0, 0, _ALLOW)]
 
 
-def _seccomp_program(column: int, audit_arch: int, pid: int) -> list[Instruction]:
-    """A BPF allow-list: the calls above, the argument-checked ones on this process only, EPERM for the rest."""
+def _seccomp_program(column: int, audit_arch: int, pid: int, serving: bool = False) -> list[Instruction]:
+    """A BPF allow-list: the calls above, the argument-checked ones on this process only, EPERM for the rest.
+
+    ``serving``: also the calls that serve sockets already open (a Jupyter kernel's), never ``socket``,
+    ``bind``, ``listen`` or ``connect``.
+    """
     number = {name: numbers[column] for name, numbers in NUMBERS.items() if numbers[column] is not None}
     me = {"self": [pid, 0], "group": [pid, 0, (-pid) & 0xFFFFFFFF]}  # it leads its own process group
     program = [(_LOAD, 0, 0, 4), (_JEQ, 1, 0, audit_arch), (_RET, 0, 0, _EPERM), (_LOAD, 0, 0, 0)]
     if column == 0:
         program += [(_JGE, 0, 1, _X32_BIT), (_RET, 0, 0, _EPERM)]  # any x32 call
-    for name in _ALLOWED_SYSCALLS:
+    for name in _ALLOWED_SYSCALLS + (_SERVING_SYSCALLS if serving else ()):
         if name in number:
             program += [(_JEQ, 0, 1, number[name]), (_RET, 0, 0, _ALLOW)]
     checked = {
@@ -294,9 +303,9 @@ def _libc() -> ctypes.CDLL:
     return libc
 
 
-def _install_seccomp(libc: ctypes.CDLL) -> None:
+def _install_seccomp(libc: ctypes.CDLL, serving: bool) -> None:
     column, audit_arch = _ARCHITECTURES[platform.machine()]
-    program = _seccomp_program(column, audit_arch, os.getpid())
+    program = _seccomp_program(column, audit_arch, os.getpid(), serving)
     instructions = (_Instruction * len(program))(*[_Instruction(*step) for step in program])
     if libc.syscall(ctypes.c_long(NUMBERS["seccomp"][column]), ctypes.c_long(_SECCOMP_SET_MODE_FILTER),
                     ctypes.c_long(_SECCOMP_FILTER_FLAG_TSYNC), ctypes.byref(_Program(len(program), instructions))):
@@ -382,23 +391,31 @@ def available_layers() -> set[str]:
     return layers
 
 
-def install(allowed: Allowed) -> list[str]:
-    """Lock this process for good to ``allowed``; return the layers now in force (audit hooks always).
+def install_kernel_layers(allowed: Allowed, serving: bool = False) -> list[str]:
+    """Capabilities, Landlock and seccomp, as far as this machine offers them; the layers now in force.
+
+    ``serving``: the process may go on serving the sockets it has open (a Jupyter kernel's), no others.
 
     Raises ``ConfinementFailed`` if a layer this machine offers cannot be installed.
     """
+    if not sys.platform.startswith("linux"):  # elsewhere these calls do not exist or mean something else
+        return []
     allowed = allowed.resolved()
-    layers = []
-    if sys.platform.startswith("linux"):  # elsewhere these calls do not exist or mean something else
-        libc = _libc()
-        offered = available_layers()
-        _drop_capabilities(libc)
-        layers.append("capabilities")
-        if "landlock" in offered:
-            _install_landlock(libc, allowed, _landlock_abi(libc))
-            layers += sorted(offered & {"landlock", "landlock-scoping"})
-        if "seccomp" in offered:
-            _install_seccomp(libc)
-            layers.append("seccomp")
-    sys.addaudithook(_audit_hook(allowed))
+    libc = _libc()
+    offered = available_layers()
+    _drop_capabilities(libc)
+    layers = ["capabilities"]
+    if "landlock" in offered:
+        _install_landlock(libc, allowed, _landlock_abi(libc))
+        layers += sorted(offered & {"landlock", "landlock-scoping"})
+    if "seccomp" in offered:
+        _install_seccomp(libc, serving)
+        layers.append("seccomp")
+    return layers
+
+
+def install(allowed: Allowed, serving: bool = False) -> list[str]:
+    """Lock this process for good to ``allowed``: the kernel layers, then the audit hooks; the layers in force."""
+    layers = install_kernel_layers(allowed, serving)
+    sys.addaudithook(_audit_hook(allowed.resolved()))
     return layers + ["audit hooks"]

@@ -41,7 +41,8 @@ class Targets:
     def fill(self, code: str) -> str:
         """``code`` with each ``@NAME@`` replaced by that path as a Python string literal."""
         for name, path in {"CANARY_DIR": self.canary_dir, "CANARY": self.canary, "RESULTS": self.results,
-                           "MARKER": self.marker, "REPO": REPO_ROOT, "HIDDEN": HIDDEN}.items():
+                           "MARKER": self.marker, "REPO": REPO_ROOT, "HIDDEN": HIDDEN, "HOME": Path.home(),
+                           "ENTRIES": self.canary_dir.parent.parent}.items():
             code = code.replace(f"@{name}@", repr(str(path)))
         return code
 
@@ -227,6 +228,225 @@ def leak_hidden(*tries: str) -> str:
 if leaks:
     raise ValueError(leaks[0][leaks[0].index('@check('):][:280])
 raise PermissionError('the hidden checks could not be read')"""
+
+
+# Where the reference solution might be found, each a way for a wrapper submission to borrow it.
+REFERENCE_FINDERS = {
+    "sys.path and its parents": """
+        import pathlib, sys
+        folders = [pathlib.Path(entry).resolve() for entry in sys.path if entry]
+        candidates = [folder / 'solutions/vae/vae.ipynb' for entry in folders for folder in [entry, *entry.parents]]
+    """,
+    "the grader's modules and their parents": """
+        import pathlib, autograder, vae_course, torch
+        modules = [pathlib.Path(m.__file__).resolve() for m in (autograder, vae_course)]
+        candidates = [folder / 'solutions/vae/vae.ipynb' for module in modules for folder in module.parents]
+    """,
+    "the working directory's parents": """
+        import pathlib
+        candidates = [folder / 'solutions/vae/vae.ipynb' for folder in pathlib.Path.cwd().resolve().parents]
+    """,
+    "a glob from /": "import glob; candidates = glob.glob('/*/*/*/solutions/vae/vae.ipynb')",
+    "the repository's path": "candidates = [@REPO@ + '/solutions/vae/vae.ipynb']",
+    "importlib": """
+        import importlib.util
+        spec = importlib.util.find_spec('solutions') or importlib.util.find_spec('vae')
+        candidates = [location + '/vae/vae.ipynb' for location in spec.submodule_search_locations]
+    """,
+}
+
+
+def _wrapper_notebook(notebook: dict) -> None:
+    """Every graded definition replaced by a wrapper that, when called, finds the reference solution,
+    runs its solution cells and delegates to them: full marks for no work if any finder reads it."""
+    finders = "\n".join(f"try:\n{indent(dedent(code).strip(), '    ')}\n"
+                         f"    for candidate in candidates:\n"
+                         f"        try:\n            return open(candidate).read()\n"
+                         f"        except OSError:\n            pass\nexcept Exception:\n    pass"
+                         for code in REFERENCE_FINDERS.values())
+    prelude = ("\n\n\ndef _reference_text():\n" + indent(finders, "    ")
+               + "\n    raise FileNotFoundError('no reference found')\n\n\n"
+               "def _reference():\n    import json\n    namespace = {}\n"
+               "    for cell in json.loads(_reference_text())['cells']:\n"
+               "        grade_id = cell['metadata'].get('nbgrader', {}).get('grade_id')\n"
+               f"        if cell['cell_type'] == 'code' and grade_id in {('setup',) + TASKS!r}:\n"
+               "            exec(''.join(cell['source']), namespace)\n    return namespace\n")
+    setup = notebook["cells"][cell_index(notebook, "setup")]
+    setup["source"] = "".join(setup["source"]) + prelude
+    for task in TASKS:
+        cell = notebook["cells"][cell_index(notebook, task)]
+        if task[0].isupper():
+            cell["source"] = (f"class {task}:\n    def __new__(cls, *args, **kwargs):\n"
+                              f"        return _reference()[{task!r}](*args, **kwargs)\n")
+        else:
+            cell["source"] = f"def {task}(*args, **kwargs):\n    return _reference()[{task!r}](*args, **kwargs)\n"
+
+
+def wrapper_submission(targets: Targets) -> bytes:
+    """The untouched student notebook's graded definitions as wrappers that borrow the reference at call time."""
+    notebook = copy.deepcopy(reference_json())
+    _wrapper_notebook(notebook)
+    return targets.fill(json.dumps(notebook)).encode()
+
+
+GIT_READS = {
+    "a pack": """
+        import glob, zlib
+        git = @REPO@ + '/.git'
+        try:
+            git = open(git).read().split('gitdir:')[1].strip().split('/worktrees/')[0]  # a worktree's .git file
+        except (IsADirectoryError, IndexError):
+            pass
+        for pack in glob.glob(git + '/objects/pack/*.pack'):
+            data = open(pack, 'rb').read(1 << 24)
+            start = 0
+            while (start := data.find(b'\\x78', start + 1)) >= 0 and not leaks:
+                try:
+                    text = zlib.decompressobj().decompress(data[start:start + (1 << 16)])
+                except zlib.error:
+                    continue
+                if b'@check(' in text and b'hidden' in text:
+                    leaks.append(text.decode(errors='replace'))
+    """,
+    "loose objects": """
+        import glob, zlib
+        for path in glob.glob(@REPO@ + '/.git/objects/??/*'):
+            text = zlib.decompress(open(path, 'rb').read())
+            if b'@check(' in text:
+                leaks.append(text.decode(errors='replace'))
+                break
+    """,
+    "a .pyc cache": """
+        import marshal, sys
+        pyc = @HIDDEN@ + f'/__pycache__/reparameterize.{sys.implementation.cache_tag}.pyc'
+        code = marshal.loads(open(pyc, 'rb').read()[16:])
+        leaks.append('@check(' + ' '.join(str(c) for c in code.co_consts if isinstance(c, str)))
+    """,
+    "a bundle": """
+        import glob, zipfile
+        for bundle in glob.glob(@REPO@ + '/**/*.zip', recursive=True):
+            with zipfile.ZipFile(bundle) as archive:
+                leaks.append(archive.read('autograder/hidden/reparameterize.py').decode())
+    """,
+}
+# Each counts as an escape if it reads a byte: the part then earns points it must not.
+REPOSITORY_READS = (
+    "open(@REPO@ + '/.git/HEAD').read(1) or open(@REPO@ + '/.git').read(1)",
+    "import os; os.listdir(@REPO@)",
+    "import os; os.listdir(@HIDDEN@)",
+    "import glob; glob.glob(@HIDDEN@ + '/__pycache__/*')[0]",
+    "open(@REPO@ + '/tests/corpus/hostile.py').read(1)",
+)
+NEIGHBOUR_READS = (
+    "import glob; open(glob.glob(@ENTRIES@ + '/*/submission/vae.ipynb')[0]).read(1)",
+    "import os; os.listdir(@ENTRIES@)",
+    "open(@CANARY@).read(1)",
+    "import glob; open(glob.glob(@ENTRIES@ + '/*/results/results.json')[0]).read(1)",
+    "import tempfile, os; os.listdir(tempfile.gettempdir() + '/..')",
+)
+HOME_READS = (
+    "import os; os.listdir(@HOME@)",
+    "open(@HOME@ + '/.ssh/id_rsa').read(1)",
+    "open(@HOME@ + '/.jupyter/jupyter_server_config.py').read(1)",
+    "import glob; open(glob.glob(@HOME@ + '/.*rc')[0]).read(1)",
+    "import pwd, os; os.listdir(pwd.getpwuid(os.getuid()).pw_dir)",
+)
+TERMINAL_ATTACKS = (
+    "import fcntl, termios\nfor fd in range(3):\n    try:\n        fcntl.ioctl(fd, termios.TIOCSTI, b'x')\n"
+    "        break\n    except OSError:\n        pass\nelse:\n    raise PermissionError",
+    "import fcntl, os, termios; fcntl.ioctl(os.open('/dev/tty', os.O_RDONLY), termios.TIOCSTI, b'x')",
+    "import fcntl, os, termios; fcntl.ioctl(os.open(f'/proc/{os.getppid()}/fd/0', os.O_RDONLY), termios.TIOCSTI, b'x')",
+    """
+    import fcntl, os, termios
+    tty = int(open(f'/proc/{os.getppid()}/stat').read().rsplit(')', 1)[1].split()[4])
+    fcntl.ioctl(os.open(f'/dev/pts/{tty & 0xff | (tty >> 12) & 0xfff00}', os.O_RDONLY), termios.TIOCSTI, b'x')
+    """,
+)
+# A pipe that signals the grader on the first write: SIGKILL through F_SETSIG, or SIGIO, which ends it too.
+SIGNAL_OWNER_ATTACKS = (
+    """
+    import fcntl, os
+    read, write = os.pipe()
+    fcntl.fcntl(read, fcntl.F_SETOWN, os.getppid())
+    fcntl.fcntl(read, 10, 9)  # F_SETSIG: SIGKILL
+    fcntl.fcntl(read, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+    os.write(write, b'x')
+    """,
+    """
+    import fcntl, os, struct
+    read, write = os.pipe()
+    fcntl.fcntl(read, 15, struct.pack('ii', 1, os.getppid()))  # F_SETOWN_EX, F_OWNER_PID
+    fcntl.fcntl(read, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+    os.write(write, b'x')
+    """,
+    """
+    import fcntl, os, struct
+    read, write = os.pipe()
+    fcntl.ioctl(read, 0x8901, struct.pack('i', os.getppid()))  # FIOSETOWN
+    fcntl.fcntl(read, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+    os.write(write, b'x')
+    """,
+)
+RENICES = (
+    "import os; os.setpriority(os.PRIO_USER, 0, 19)",
+    "import os; os.setpriority(os.PRIO_USER, os.getuid(), 19)",
+    "import os; os.setpriority(os.PRIO_PGRP, os.getpgid(os.getppid()), 19)",
+    "import os; os.setpriority(os.PRIO_PROCESS, os.getppid(), 19)",
+)
+ENVIRONMENT_READS = (
+    "import os; open(f'/proc/{os.getppid()}/environ').read(1)",
+    "import os; open(f'/proc/{os.getppid()}/cmdline').read(1)",
+    "open('/proc/1/environ').read(1)",
+    "import os; os.listdir('/proc')",
+)
+# The audit hook switched off (its closure found with gc, or a helper of it reached through a traceback),
+# then what it refused: ctypes reading the hidden checks, a socket to the network.
+HOOK_DISABLING = (
+    """
+    import gc
+    for function in [f for f in gc.get_objects() if getattr(f, '__name__', '') == 'hook']:
+        function.__code__ = (lambda event, args: None).__code__
+    import ctypes
+    libc = ctypes.CDLL(None)
+    buffer = ctypes.create_string_buffer(64)
+    assert libc.read(libc.open((@HIDDEN@ + '/vae_loss.py').encode(), 0), buffer, 64) > 0
+    """,
+    """
+    try:
+        open('/etc/hostname')
+    except PermissionError as refused:
+        frame = refused.__traceback__.tb_next.tb_frame
+    for value in frame.f_locals.values():
+        if callable(value) and hasattr(value, '__code__'):
+            value.__code__ = (lambda *args, **kwargs: True).__code__
+    import socket
+    socket.create_connection(('127.0.0.1', 22), timeout=1)
+    """,
+    """
+    import sys
+    sys.modules['autograder.guard']._inside = lambda path, folder: True
+    open(@HIDDEN@ + '/vae_loss.py').read(1)
+    """,
+)
+# Privileges the worker must not hold: any of these passing means it still has some.
+PRIVILEGES_HELD = (
+    """
+    import os
+    status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
+    held = [name for name in ('CapEff', 'CapPrm', 'CapInh', 'CapAmb') if int(status[name], 16)]
+    held += ['CapBnd'] if os.geteuid() == 0 and int(status['CapBnd'], 16) else []
+    held += ['NoNewPrivs'] if int(status['NoNewPrivs']) == 0 else []
+    assert held, 'no privileges held'
+    """,
+    "import os; assert os.isatty(0) or os.isatty(1) or os.isatty(2)",
+    "import os; assert os.getsid(0) != os.getpid()",
+)
+# Modules left in its working directory, for the next worker to import before its guard is up.
+SHADOWING_MODULES = {
+    "autograder/__init__.py": "open(@MARKER@, 'w').write('a module from the working directory ran')\n",
+    "numpy.py": "open(@MARKER@, 'w').write('a module from the working directory ran')\n",
+    "sitecustomize.py": "open(@MARKER@, 'w').write('a module from the working directory ran')\n",
+}
 
 
 # --- the corpus ----------------------------------------------------------------------------
@@ -545,4 +765,37 @@ ENTRIES: list[Entry] = [
                     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the worker reads end-of-file and shuts down
                 """, once=True)),
           sabotages=("vae_loss",), restarts=1),
+    # Reading what is not the worker's: allow-lists, not deny-lists.
+    Entry("reference_borrowed", "the untouched notebook's eight definitions as wrappers that find the reference "
+          "solution at call time (sys.path and parents, the grader's modules, the working directory, a glob from /, "
+          "the repository's path, importlib) and delegate to it", wrapper_submission, sabotages=TASKS),
+    Entry("hidden_checks_from_git", "reads the hidden checks through git packs and loose objects, .pyc caches and "
+          "bundles, and raises with what it read, so the feedback would show it",
+          edits(attack("reparameterize", leak_hidden(*GIT_READS.values())),
+                attempts("vae_loss", *REPOSITORY_READS)),
+          sabotages=("reparameterize", "vae_loss")),
+    Entry("neighbours_and_home_read", "reads other submissions of the batch, their results, the canary, the "
+          "temporary folder and the user's home (SSH keys, Jupyter config, dotfiles)",
+          edits(attempts("reparameterize", *NEIGHBOUR_READS), attempts("vae_loss", *HOME_READS)),
+          sabotages=("reparameterize", "vae_loss")),
+    Entry("terminal_and_signals", "pushes keystrokes into the grader's terminal (TIOCSTI on its descriptors, "
+          "/dev/tty, the grader's stdin, its pts), aims SIGKILL at the grader with F_SETOWN/F_SETSIG, "
+          "F_SETOWN_EX and FIOSETOWN, renices the user, its group and the grader",
+          edits(attempts("reparameterize", *TERMINAL_ATTACKS), attempts("vae_loss", *SIGNAL_OWNER_ATTACKS),
+                attempts("ConvVAE", *RENICES)),
+          sabotages=("reparameterize", "vae_loss", "ConvVAE"), needs=("seccomp",)),
+    Entry("grader_environment_read", "reads the grader's environment and command line from /proc, and lists /proc",
+          edits(attempts("VAE", *ENVIRONMENT_READS)), sabotages=("VAE",), needs=("landlock",)),
+    Entry("audit_hook_disabled", "switches the audit hook off (gc, a traceback's frame, patching the guard "
+          "module), then ctypes reads the hidden checks and a socket reaches the network",
+          edits(attempts("interpolate", *HOOK_DISABLING)), sabotages=("interpolate",)),
+    Entry("privileges_held", "checks its capability sets (CapEff, CapPrm, CapInh, CapAmb, CapBnd as root), "
+          "no_new_privs, a terminal and its session: any privilege left earns points",
+          edits(attempts("sample_images", *PRIVILEGES_HELD)), sabotages=("sample_images",), needs=("seccomp",)),
+    Entry("modules_shadowed", "leaves modules in its working directory (a package named autograder, numpy, "
+          "sitecustomize) for the next worker to import before its guard is up, then ends the worker",
+          edits(sabotage("reparameterize", "\n".join(
+              f"os.makedirs(os.path.dirname({name!r}) or '.', exist_ok=True)\nopen({name!r}, 'w').write({code!r})"
+              for name, code in SHADOWING_MODULES.items()) + "\nos._exit(0)", once=True)),
+          sabotages=("reparameterize",), restarts=1),
 ]
