@@ -35,6 +35,7 @@ from autograder.text import readable
 GRADER_MEMORY_BYTES = 8 << 30  # address space; grading the reference peaks at 3.7 GB of it (0.9 GB resident)
 GRADING_SECONDS = 600.0  # the child's own budget is 300 s of checks plus loading; past this it has hung
 LOG_CHARS = 300
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # what the child needs on its path to import the grader
 PR_SET_CHILD_SUBREAPER = 36
 _children_lock = threading.Lock()  # grading children are started and orphans reaped one at a time
 _grading_children: set[int] = set()
@@ -144,9 +145,11 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
     started = time.monotonic()
     _adopt_orphans()
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         with _children_lock:
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                                     text=True, encoding="utf-8", errors="replace")
+                                     env={**os.environ, "PYTHONPATH": path}, text=True, encoding="utf-8",
+                                     errors="replace")
             _grading_children.add(child.pid)
         if on_start is not None:
             on_start(child)
