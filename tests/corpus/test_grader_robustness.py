@@ -133,10 +133,13 @@ KINDS = [
     *[Kind(f"mistake-{number}", _edited(*m.edits), loses_checks=m.loses, note=m.feedback)
       for number, m in enumerate(MISTAKE_KINDS)],
     Kind("not-json", _write(b"not a notebook"), everything=True, note="not a Jupyter notebook"),
-    Kind("forged-load", _edited(_forge_while_loading("vae_loss", "def vae_loss(", "infinity"),
-                                _forge_while_loading("interpolate", "def interpolate(", "huge"),
-                                _forge_while_loading("sample_images", "def sample_images(", "deep")),
-         loses=("vae_loss", "interpolate", "sample_images")),
+    # One forged definition per submission: each restarts the worker, and all of loading has one time limit.
+    Kind("forged-load-infinity", _edited(_forge_while_loading("vae_loss", "def vae_loss(", "infinity")),
+         loses=("vae_loss",)),
+    Kind("forged-load-huge", _edited(_forge_while_loading("interpolate", "def interpolate(", "huge")),
+         loses=("interpolate",)),
+    Kind("forged-load-deep", _edited(_forge_while_loading("sample_images", "def sample_images(", "deep")),
+         loses=("sample_images",)),
     Kind("forged-answer", _edited(sabotage("reparameterize", _forge("negative")), sabotage("FFHQDataset", _forge("base64")),
                                   sabotage("VAE", _forge("not_an_object"))),
          loses=("reparameterize", "FFHQDataset", "VAE")),
@@ -147,7 +150,7 @@ KINDS = [
     Kind("kills-grader", _edited(sabotage("vae_loss", KILL_GRADER)), loses=("vae_loss",), may_kill=True),
     Kind("big-cell", _write(_big_cell_notebook()), note="too large"),
 ]
-COPIES = {"reference": 5, "stub": 18, "not-json": 6}  # 40 submissions in all; every other kind once
+COPIES = {"reference": 5, "stub": 17, "not-json": 5}  # 40 submissions in all; every other kind once
 CLASS_SIZE = 40
 INTERRUPT_AFTER = 18  # rows: the first run is killed once this many are written
 
