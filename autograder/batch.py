@@ -165,11 +165,19 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
     running: set[subprocess.Popen] = set()
 
     def grade(submission: Submission) -> dict[str, Any]:
+        children: list[subprocess.Popen] = []
+
+        def started(child: subprocess.Popen) -> None:
+            children.append(child)
+            running.add(child)
+
         try:
-            report, failure, _ = grade_supervised(submission.path, include_hidden, on_start=running.add)
+            report, failure, _ = grade_supervised(submission.path, include_hidden, on_start=started)
         except Exception as error:  # noqa: BLE001 (the child could not even start: still a row)
             report, failure = assemble(str(submission.path), [], None, False, f"{type(error).__name__}: {error}",
                                        include_hidden, 0.0)
+        finally:
+            running.difference_update(children)
         return record_of(submission, report, failure)
 
     progress = tqdm(total=len(todo), unit="submission", desc="grading", dynamic_ncols=True)

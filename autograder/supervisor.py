@@ -191,6 +191,9 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--public-only", action="store_true")
     args = parser.parse_args(argv)
     _cap_memory()
+    # Ctrl-C reaches the whole terminal's process group: the parent decides (it kills this child), so that an
+    # interrupted grading is never mistaken for a finished one. A handler, not SIG_IGN: the worker must not inherit it.
+    signal.signal(signal.SIGINT, lambda *_: None)
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything else printed goes to the log, not into the answers
 
