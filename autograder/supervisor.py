@@ -27,7 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
 
 from autograder.grading import CheckResult, GradeReport
 from autograder.text import readable
@@ -109,28 +108,35 @@ def _adopt_orphans() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def _is_orphaned_worker(process: psutil.Process) -> bool:
-    try:
-        return process.pid not in _grading_children and "autograder.worker" in process.cmdline()
-    except psutil.Error:
-        return False
+def _orphaned_workers() -> list[int]:
+    """This process's children that are sandbox workers but not grading children: a dead child's
+    worker, reparented here. Read from /proc (Linux, where the subreaper exists)."""
+    found = []
+    for entry in Path("/proc").iterdir() if sys.platform.startswith("linux") else ():
+        try:
+            parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue  # not a process, or one that just ended
+        if parent == os.getpid() and b"autograder.worker" in command and int(entry.name) not in _grading_children:
+            found.append(int(entry.name))
+    return found
 
 
 def _reap_orphans() -> None:
     """Kill the workers a dead grading child left behind (each leads a session of its own and was
     reparented here); nothing else of this process's children is touched (nbgrader's kernels)."""
     with _children_lock:
-        orphans = [p for p in psutil.Process().children() if _is_orphaned_worker(p)]
-        for orphan in orphans:
+        for pid in _orphaned_workers():
+            for kill in (os.killpg, os.kill):  # its process group, then itself if it left the group
+                try:
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             try:
-                os.killpg(orphan.pid, signal.SIGKILL)  # the worker leads its own process group
-            except OSError:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
                 pass
-            try:
-                orphan.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(orphans, timeout=5)
 
 
 def grade_supervised(submission: str | Path, include_hidden: bool = True, seconds: float = GRADING_SECONDS,
