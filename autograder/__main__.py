@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from autograder.grading import GradeReport, grade_submission
 from autograder.report import feedback_markdown, gradescope_results, summary_table
+from autograder.supervisor import grade_supervised
 
 
 def _write(path: Path, text: str) -> None:
@@ -19,7 +17,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def grade(args: argparse.Namespace) -> int:
-    report = grade_submission(args.submission, include_hidden=not args.public_only)
+    report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
+    if failure:
+        print(f"{log.strip()[-3000:]}\ngrading did not finish: {failure}", file=sys.stderr)
     if args.json:
         _write(args.json, json.dumps(gradescope_results(report), indent=2) + "\n")
     if args.feedback:
@@ -28,29 +28,28 @@ def grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _grade_for_batch(path: str) -> GradeReport:
-    return grade_submission(path)
-
-
 def grade_batch(args: argparse.Namespace) -> int:
-    submissions = sorted(str(p) for d in args.dirs for p in Path(d).iterdir()
-                         if p.suffix == ".ipynb" or p.is_dir())
-    if not submissions:
+    from autograder.batch import Outputs, find_submissions, grade_class, points_text, write_class_report
+
+    missing = [str(d) for d in args.dirs if not d.is_dir()]
+    if missing:
+        print(f"not a folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if not find_submissions(args.dirs):
         print("no submissions found (expected .ipynb files or one folder per student)", file=sys.stderr)
         return 2
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        reports = list(pool.map(_grade_for_batch, submissions))
-    check_ids = [r.id for r in reports[0].results]
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with args.csv.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "score", "max_score", *check_ids])
-        for report in reports:
-            scores = {r.id: r.score for r in report.results}
-            writer.writerow([report.submission, report.score, report.max_score, *(scores[i] for i in check_ids)])
-    for report in reports:
-        print(f"{report.score:>5g} / {report.max_score:g}  {report.submission}")
-    print(f"wrote {args.csv}")
+    outputs = Outputs(args.csv)
+    try:
+        records = grade_class(args.dirs, outputs, args.workers, force=args.force)
+    except KeyboardInterrupt:
+        print(f"interrupted: the submissions graded so far are in {outputs.records} and {args.csv}; "
+              "run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    write_class_report(list(records.values()), outputs)
+    for record in records.values():
+        failure = f"  ({record['failure']})" if record["failure"] else ""
+        print(f"{points_text(record['score']):>5} / {points_text(record['max_score'])}  {record['student']}{failure}")
+    print(f"wrote {args.csv}, {outputs.report} and {outputs.histogram}")
     return 0
 
 
@@ -71,10 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--feedback", type=Path, help="write the student's feedback (Markdown) here")
     one.add_argument("--public-only", action="store_true", help="run only the public checks")
     one.set_defaults(run=grade)
-    many = commands.add_parser("grade-batch", help="grade every submission in the folders, in parallel")
+    many = commands.add_parser("grade-batch", help="grade every submission in the folders, in parallel; "
+                               "a re-run grades only what is not graded yet")
     many.add_argument("dirs", nargs="+", type=Path)
-    many.add_argument("--csv", type=Path, default=Path("grades.csv"))
+    many.add_argument("--csv", type=Path, default=Path("grades.csv"),
+                      help="also writes NAME.records.jsonl, NAME.report.md and NAME.histogram.png beside it")
     many.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    many.add_argument("--force", action="store_true", help="grade again the submissions graded by an earlier run")
     many.set_defaults(run=grade_batch)
     release = commands.add_parser("bundle", help="build the student zip and the Gradescope autograder zip")
     release.add_argument("--out", type=Path, default=Path("dist"))

@@ -6,6 +6,8 @@ in which each check has its own points and message.
 """
 from __future__ import annotations
 
+import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,12 +16,17 @@ from pathlib import Path
 from autograder.checks import Check, load_checks
 from autograder.sandbox import ConfinementError, Limits, Missing, Sandbox, StudentError, Timeout, WorkerFailure
 from autograder.text import readable
-from vae_course.notebook_code import Definitions, extract_definitions, read_notebook
+from vae_course.notebook_code import CellProblem, Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"
 THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison")
 UNANSWERED = {"", "YOUR ANSWER HERE"}
 MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
+# Parsing code takes about 500 bytes of the grader's memory per character (a 10 MB cell of
+# ``f(a,a,a,...)`` took 5 GB), so the grader reads only this much; the reference's largest cell is 5 kB.
+MAX_NOTEBOOK_BYTES = 64 << 20  # the whole file, outputs and images included
+MAX_CELL_CHARS = 100_000
+MAX_CODE_CHARS = 1_000_000  # all code cells together
 
 
 @dataclass
@@ -57,17 +64,87 @@ class GradeReport:
         return sum(r.points for r in self.results)
 
 
+class NotAFile(OSError):
+    """A submission that holds a link or a special file where the grader reads a file."""
+
+
+def _plain_file_or_folder(path: Path, submission: Path) -> None:
+    """Refuse symbolic links and special files: a submission is files, not links to the grader's own.
+
+    A link could point at the reference solution (``zip -y`` keeps links), a fifo would block the
+    grader and a device would feed it without end.
+    """
+    info = os.lstat(path)
+    where = "" if path == submission else f" in {submission}"
+    if stat.S_ISLNK(info.st_mode):
+        raise NotAFile(f"{path.name}{where} is a symbolic link, not a file: submit the notebook itself")
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise NotAFile(f"{path.name}{where} is not a regular file (a fifo, socket or device): submit the notebook itself")
+
+
+def _notebooks_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The notebooks in ``folder`` and below (a linked notebook is listed, to be refused), and the
+    links to folders, which are not followed."""
+    found, links = [], []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+        links += [Path(root, name) for name in dirs if os.path.islink(Path(root, name))]
+        found += [Path(root, name) for name in files + dirs if name.endswith(".ipynb")]  # a folder named like one too
+    return sorted(found), links
+
+
 def find_notebook(submission: Path) -> Path:
-    """The notebook to grade: the file itself, or ``vae.ipynb`` (else the only notebook) in a folder."""
+    """The notebook to grade: the file itself, or ``vae.ipynb`` (else the only notebook) in a folder.
+
+    The notebook and every folder between it and ``submission`` must be real files and folders.
+    """
+    if not os.path.lexists(submission):
+        raise FileNotFoundError(f"{submission} does not exist")
+    _plain_file_or_folder(submission, submission)
     if submission.is_file():
         return submission
-    if not submission.is_dir():
-        raise FileNotFoundError(f"{submission} does not exist")
-    named = sorted(submission.rglob(NOTEBOOK_NAME))
-    notebooks = named or sorted(p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    if len(notebooks) != 1:
-        raise FileNotFoundError(f"expected one notebook named {NOTEBOOK_NAME} in {submission}, found {len(notebooks)}")
-    return notebooks[0]
+    notebooks, links = _notebooks_in(submission)
+    named = [p for p in notebooks if p.name == NOTEBOOK_NAME]
+    chosen = named or notebooks
+    if len(chosen) != 1:
+        linked = (f" ({', '.join(str(p.relative_to(submission)) for p in links[:3])}: symbolic links are not followed, "
+                  "submit files, not links)") if links else ""
+        raise FileNotFoundError(f"expected one notebook named {NOTEBOOK_NAME} in {submission}, found {len(chosen)}{linked}")
+    notebook = chosen[0]
+    for part in [*reversed(notebook.relative_to(submission).parents[:-1]), notebook.relative_to(submission)]:
+        _plain_file_or_folder(submission / part, submission)
+    if not notebook.is_file():
+        raise NotAFile(f"{notebook.name} in {submission} is a folder, not a notebook")
+    return notebook
+
+
+def _check_file_size(notebook: Path) -> None:
+    size = os.lstat(notebook).st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise NotAFile(f"{notebook.name} is {size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK_BYTES >> 20} MB the "
+                       "grader reads: clear the outputs of large cells (Edit > Clear Outputs) and save it again")
+
+
+def _oversized_cells(notebook) -> list[CellProblem]:
+    """Empty the code cells over the size budget, before anything parses them, and say which.
+
+    Each cell may hold ``MAX_CELL_CHARS`` and all code cells together ``MAX_CODE_CHARS``: parsing
+    costs the grader's process memory in proportion, and no honest cell is anywhere near.
+    """
+    problems, total = [], 0
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        size = len(cell.get("source", ""))
+        total += size
+        if size > MAX_CELL_CHARS or total > MAX_CODE_CHARS:
+            limit = (f"at most {MAX_CELL_CHARS // 1000} kB of code per cell" if size > MAX_CELL_CHARS
+                     else f"at most {MAX_CODE_CHARS // 1_000_000} MB of code in all cells together")
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            problems.append(CellProblem(index, grade_id, f"source too large to grade ({size / 1000:,.0f} kB; "
+                                                         f"the grader reads {limit})"))
+            cell["source"] = ""
+    return problems
 
 
 def _repair_cells(notebook) -> list[str]:
@@ -170,16 +247,23 @@ def _blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[st
 
 
 def grade_submission(submission: str | Path, include_hidden: bool = True, limits: Limits = Limits(),
-                     budget_seconds: float = 300.0, check_seconds: float | None = None) -> GradeReport:
+                     budget_seconds: float = 300.0, check_seconds: float | None = None,
+                     on_plan: Callable[[list[Check]], None] | None = None,
+                     on_result: Callable[[CheckResult], None] | None = None) -> GradeReport:
     """Grade a notebook (or a folder holding one); always returns a complete report.
 
-    ``check_seconds`` replaces every check's own time limit (tests use a short one).
+    ``check_seconds`` replaces every check's own time limit (tests use a short one). ``on_plan``
+    hears the checks before any student code runs and ``on_result`` each result as it is known,
+    so that a supervising process keeps them if this one is killed (``autograder.supervisor``).
     """
     started = time.monotonic()
     report = GradeReport(submission=str(submission))
     try:
-        notebook = read_notebook(find_notebook(Path(submission)))
+        path = find_notebook(Path(submission))
+        _check_file_size(path)
+        notebook = read_notebook(path)
         report.notes += _repair_cells(notebook)
+        oversized = _oversized_cells(notebook)
     except (OSError, ValueError) as error:
         checks = load_checks(include_hidden)
         report.notes.append(f"The submission could not be read: {error}")
@@ -190,18 +274,23 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
 
     report.theory = _theory_answers(notebook)
     definitions = extract_definitions(notebook)
+    definitions.problems[:0] = oversized
     report.notes += [f"Cell {p.cell} ({p.grade_id or 'no grade id'}) was skipped: {p.message}." for p in definitions.problems]
     with Sandbox(definitions.statements, limits) as sandbox:
+        checks: list[Check] = []
         try:
             sandbox.launch()
             checks = load_checks(include_hidden)  # imports torch here while the worker starts up
+            if on_plan is not None:
+                on_plan(checks)
             sandbox.wait_loaded()
             load_errors = sandbox.load_errors
             if "landlock" not in sandbox.layers:
                 report.notes.append("This machine has no Landlock: your code's reads and writes were confined by "
                                     "Python audit hooks only.")
         except WorkerFailure as error:
-            checks = load_checks(include_hidden)
+            if not checks:
+                checks = load_checks(include_hidden)
             report.notes.append(f"Loading your definitions failed: {error}.")
             load_errors = [{"names": list(definitions.names), "type": type(error).__name__,
                             "message": str(error), "filename": "<notebook>"}]
@@ -212,11 +301,13 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
         student = SandboxStudent(sandbox)
         for check in checks:
             if time.monotonic() - started > budget_seconds:
-                report.results.append(CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
-                                                  f"Not run: grading used its whole {budget_seconds:.0f} s budget."))
-                continue
-            result = run_check(check, student, defined, blocked, check_seconds, prepare=sandbox.ensure_started)
+                result = CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
+                                     f"Not run: grading used its whole {budget_seconds:.0f} s budget.")
+            else:
+                result = run_check(check, student, defined, blocked, check_seconds, prepare=sandbox.ensure_started)
             report.results.append(result)
+            if on_result is not None:
+                on_result(result)
             if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
                 blocked[check.task] = f"Not run: an earlier check of `{check.task}` failed with: {result.message}"
     report.seconds = time.monotonic() - started

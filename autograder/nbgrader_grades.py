@@ -2,8 +2,8 @@
 
 nbgrader normally reads a test cell's score from its outputs, which the student's kernel
 produces and can forge. This preprocessor runs after ``Execute``: it grades the submitted
-notebook with ``grade_submission`` (student code in the sandbox's worker, scores computed
-here) and replaces every autograded test cell's outputs with that part's feedback and score,
+notebook with ``grade_supervised`` (student code in the sandbox's worker, scores computed in
+a grading child) and replaces every autograded test cell's outputs with that part's feedback and score,
 so nbgrader's gradebook and ``results.json`` agree. Hidden checks appear only as a count.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ import nbformat
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.grading import CheckResult, grade_submission
+from autograder.grading import CheckResult
+from autograder.supervisor import grade_supervised
 
 TEST_PREFIX = "test_"
 
@@ -52,7 +53,7 @@ class GradeOutsideKernel(NbGraderPreprocessor):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "submission.ipynb"
             nbformat.write(nb, path)
-            report = grade_submission(path)
+            report, _, _ = grade_supervised(path)  # in a child: a submission that kills its grader spares nbgrader
         for cell in autograded_cells(nb):
             task = cell.metadata["nbgrader"]["grade_id"].removeprefix(TEST_PREFIX)
             results = [r for r in report.results if r.task == task]

@@ -1,0 +1,267 @@
+"""Grade a class: every submission in folders, in parallel, each row kept as soon as it is graded.
+
+Each submission is graded by its own supervised child (``autograder.supervisor``), so one that
+kills or crashes its grader costs only its own row, and that row still says what happened.
+Every finished grading is appended at once to a records file (JSON lines: scores, messages,
+time) and to the CSV, so a crash or Ctrl-C loses nothing; a re-run skips the students already
+in the records unless ``force``. At the end the CSV is rewritten in student order (so an
+interrupted and resumed batch gives the same CSV as one run), with a class report beside it.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from autograder.grading import GradeReport
+from autograder.supervisor import assemble, grade_supervised
+from autograder.text import readable
+
+SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
+SLOWEST = 5
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The files a batch writes, named after its CSV."""
+
+    csv: Path
+
+    @property
+    def records(self) -> Path:
+        return self.csv.with_name(self.csv.stem + ".records.jsonl")
+
+    @property
+    def report(self) -> Path:
+        return self.csv.with_name(self.csv.stem + ".report.md")
+
+    @property
+    def histogram(self) -> Path:
+        return self.csv.with_name(self.csv.stem + ".histogram.png")
+
+
+def points_text(value: float) -> str:
+    """Every score written one way: ``54``, ``27.5``, ``0`` (never ``54.0`` beside ``28``)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def student_of(path: Path) -> str:
+    """The folder after ``submitted`` in nbgrader's layout, else the folder's or file's own name."""
+    parts = path.parts
+    if SUBMITTED in parts[:-1]:
+        index = len(parts) - 1 - parts[::-1].index(SUBMITTED)
+        if index + 1 < len(parts):
+            return parts[index + 1]
+    return path.name
+
+
+def find_submissions(folders: Iterable[Path]) -> list[Submission]:
+    """One submission per notebook file or folder (links and special files too: grading refuses them, with a row)."""
+    found = []
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if path.suffix == ".ipynb" or path.is_dir() or path.is_symlink():
+                found.append(Submission(student_of(path), path))
+    counts = Counter(s.student for s in found)
+    return sorted((s if counts[s.student] == 1 else Submission(str(s.path), s.path) for s in found),
+                  key=lambda s: s.student)
+
+
+def record_of(submission: Submission, report: GradeReport, failure: str | None) -> dict[str, Any]:
+    """What the batch keeps of one grading: enough for the CSV and the class report."""
+    return {"student": readable(submission.student), "submission": readable(str(submission.path)),
+            "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 2),
+            "failure": failure, "notes": [readable(n) for n in report.notes],
+            "checks": [{"id": r.id, "task": r.task, "points": r.points, "score": r.score, "hidden": r.hidden,
+                        "message": r.message} for r in report.results]}
+
+
+def read_records(path: Path) -> dict[str, dict[str, Any]]:
+    """The records of earlier runs, by student; a line cut short by a crash is ignored (graded again)."""
+    records = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+                records[record["student"]] = record
+            except (ValueError, KeyError, TypeError):
+                continue
+    return records
+
+
+def csv_row(record: dict[str, Any], check_ids: list[str]) -> list[str]:
+    scores = {c["id"]: c["score"] for c in record["checks"]}
+    return [record["student"], points_text(record["score"]), points_text(record["max_score"]),
+            *(points_text(scores[i]) if i in scores else "" for i in check_ids)]
+
+
+def write_csv(path: Path, records: list[dict[str, Any]], check_ids: list[str]) -> None:
+    """The whole CSV in student order, replaced in one step so that a crash leaves the old one."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "score", "max_score", *check_ids])
+        writer.writerows(csv_row(r, check_ids) for r in sorted(records, key=lambda r: r["student"]))
+    os.replace(partial, path)
+
+
+class _Ledger:
+    """Appends each finished grading to the records and the CSV at once, flushed to disk."""
+
+    def __init__(self, outputs: Outputs, records: dict[str, dict[str, Any]], check_ids: list[str]) -> None:
+        self.records = dict(records)
+        self.check_ids = check_ids
+        outputs.csv.parent.mkdir(parents=True, exist_ok=True)
+        with outputs.records.open("w", encoding="utf-8") as handle:  # without the lines a crash cut short
+            handle.writelines(json.dumps(r) + "\n" for r in self.records.values())
+        write_csv(outputs.csv, list(self.records.values()), check_ids)
+        self._records = outputs.records.open("a", encoding="utf-8")
+        self._csv = outputs.csv.open("a", newline="", encoding="utf-8")
+        self._rows = csv.writer(self._csv)
+        self._lock = threading.Lock()
+
+    def add(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self.records[record["student"]] = record
+            self._records.write(json.dumps(record) + "\n")
+            self._rows.writerow(csv_row(record, self.check_ids))
+            for handle in (self._records, self._csv):
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def close(self) -> None:
+        self._records.close()
+        self._csv.close()
+
+
+def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool = False,
+                include_hidden: bool = True) -> dict[str, dict[str, Any]]:
+    """Grade every submission not yet in the records; returns all records, old and new, by student."""
+    from autograder.checks import load_checks  # the CSV's columns; no student code runs in this process
+
+    submissions = find_submissions(folders)
+    earlier = {} if force else read_records(outputs.records)
+    todo = [s for s in submissions if s.student not in earlier]
+    check_ids = [c.id for c in load_checks(include_hidden)]
+    ledger = _Ledger(outputs, earlier, check_ids)
+    running: set[subprocess.Popen] = set()
+
+    def grade(submission: Submission) -> dict[str, Any]:
+        children: list[subprocess.Popen] = []
+
+        def started(child: subprocess.Popen) -> None:
+            children.append(child)
+            running.add(child)
+
+        try:
+            report, failure, _ = grade_supervised(submission.path, include_hidden, on_start=started)
+        except Exception as error:  # noqa: BLE001 (the child could not even start: still a row)
+            report, failure = assemble(str(submission.path), [], None, False, f"{type(error).__name__}: {error}",
+                                       include_hidden, 0.0)
+        finally:
+            running.difference_update(children)
+        return record_of(submission, report, failure)
+
+    progress = tqdm(total=len(todo), unit="submission", desc="grading", dynamic_ncols=True)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        pending: set[Future] = {pool.submit(grade, s) for s in todo}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                record = future.result()
+                ledger.add(record)
+                progress.set_postfix_str(f"{record['student'][:20]}: {points_text(record['score'])}")
+                progress.update()
+    except BaseException:  # Ctrl-C: what is graded is kept; stop the rest
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in list(running):
+            child.kill()
+        raise
+    finally:
+        progress.close()
+        ledger.close()
+    pool.shutdown()
+    records = {s.student: ledger.records[s.student] for s in submissions if s.student in ledger.records}
+    write_csv(outputs.csv, list(records.values()), check_ids)
+    return records
+
+
+def _cell(text: str, limit: int = 160) -> str:
+    """One table cell of Markdown: one line, no pipes, of a readable length."""
+    text = " ".join(readable(text).split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def save_histogram(records: list[dict[str, Any]], path: Path) -> None:
+    """A histogram of total scores, one bar per point."""
+    from matplotlib.figure import Figure  # no pyplot: nothing global, no display needed
+
+    scores = [r["score"] for r in records]
+    top = max([r["max_score"] for r in records] + [1])
+    figure = Figure(figsize=(7, 3.5), layout="constrained")
+    axes = figure.add_subplot()
+    axes.hist(scores, bins=[b - 0.5 for b in range(int(top) + 2)], color="#4c72b0", edgecolor="white")
+    axes.set_xlabel(f"total score (of {points_text(top)})")
+    axes.set_ylabel("students")
+    axes.set_title(f"Total scores of {len(scores)} submissions")
+    figure.savefig(path, dpi=120)
+
+
+def class_report(records: list[dict[str, Any]], histogram: Path) -> str:
+    """Per check, how many lost it and the most common message; the score distribution; the slowest gradings."""
+    scores = sorted(r["score"] for r in records)
+    top = max((r["max_score"] for r in records), default=0)
+    lines = [f"# Class report: {len(records)} submissions", ""]
+    if scores:
+        lines.append(f"Total scores (of {points_text(top)}): mean {points_text(sum(scores) / len(scores))}, "
+                     f"median {points_text(scores[len(scores) // 2])}, lowest {points_text(scores[0])}, "
+                     f"highest {points_text(scores[-1])}; {sum(s == top for s in scores)} full marks.")
+    lines += ["", f"![Histogram of total scores]({histogram.name})", ""]
+    failed = [r for r in records if r.get("failure")]
+    if failed:
+        lines += ["## Gradings that did not finish", "", "| student | what happened |", "|---|---|"]
+        lines += [f"| {_cell(r['student'])} | {_cell(r['failure'])} |" for r in failed]
+        lines.append("")
+    lost: dict[str, list[dict[str, Any]]] = {}
+    points: dict[str, float] = {}
+    for record in records:
+        for check in record["checks"]:
+            points[check["id"]] = check["points"]
+            lost.setdefault(check["id"], [])
+            if check["score"] < check["points"]:
+                lost[check["id"]].append(check)
+    lines += ["## Checks", "", "Most often lost first.", "",
+              "| check | points | students who lost it | most common message (students) |", "|---|---|---|---|"]
+    for check_id in sorted(lost, key=lambda i: -len(lost[i])):
+        losers = lost[check_id]
+        common = Counter(c["message"] for c in losers).most_common(1)
+        message = f"{_cell(common[0][0])} ({common[0][1]})" if common else ""
+        lines.append(f"| `{check_id}` | {points_text(points[check_id])} | {len(losers)} | {message} |")
+    slowest = sorted(records, key=lambda r: -r["seconds"])[:SLOWEST]
+    lines += ["", "## Slowest gradings", "", "| student | seconds | score |", "|---|---|---|"]
+    lines += [f"| {_cell(r['student'])} | {r['seconds']:.1f} | {points_text(r['score'])} |" for r in slowest]
+    return "\n".join(lines) + "\n"
+
+
+def write_class_report(records: list[dict[str, Any]], outputs: Outputs) -> None:
+    save_histogram(records, outputs.histogram)
+    outputs.report.write_text(class_report(records, outputs.histogram), encoding="utf-8")

@@ -1,0 +1,113 @@
+"""The supervising parent and the batch's bookkeeping, without grading anything (fast).
+
+The end-to-end proofs (a grader really killed, a batch really interrupted) are in
+tests/corpus/test_grader_robustness.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from autograder.batch import Outputs, class_report, find_submissions, points_text, read_records, student_of, write_csv
+from autograder.grading import NotAFile, find_notebook
+from autograder.supervisor import assemble
+
+PLAN = [{"id": f"part.check{n}", "task": "part", "question": f"Question {n}?", "points": 2, "hidden": n == 2}
+        for n in range(3)]
+
+
+def _result(number: int, score: float) -> str:
+    check = PLAN[number]
+    return json.dumps({"result": {"id": check["id"], "task": "part", "question": check["question"], "points": 2,
+                                  "score": score, "hidden": check["hidden"], "message": "Passed.", "seconds": 0.1,
+                                  "stopped": False}})
+
+
+def test_a_killed_child_keeps_what_it_graded_and_zeroes_the_rest():
+    """Killed after one result (its last line cut short), is the report complete, with the kill named?"""
+    lines = [json.dumps({"plan": PLAN}), _result(0, 2), _result(1, 2)[:30]]
+    report, failure = assemble("s.ipynb", lines, -9, False, "", True, 1.0)
+    assert [r.id for r in report.results] == [c["id"] for c in PLAN]
+    assert [r.score for r in report.results] == [2, 0, 0]
+    assert failure == "the grader's process was killed by SIGKILL"
+    assert all("killed by SIGKILL" in r.message for r in report.results[1:]) and "SIGKILL" in report.notes[0]
+
+
+def test_a_crashed_child_names_its_last_words():
+    """Does a child that died of an exception report its last log line, and one that hung its timeout?"""
+    lines = [json.dumps({"plan": PLAN})]
+    _, failure = assemble("s", lines, 1, False, "Traceback ...\nOverflowError: cannot convert float infinity\n", True, 1)
+    assert failure == "the grader's process stopped with exit code 1 (OverflowError: cannot convert float infinity)"
+    _, failure = assemble("s", lines, -9, True, "", True, 1)
+    assert "did not finish within" in failure
+
+
+def test_a_finished_child_is_taken_as_it_is():
+    report = {"submission": "s\ud800", "results": [json.loads(_result(0, 2))["result"]], "notes": [], "theory": {},
+              "seconds": 1.5}
+    result, failure = assemble("s", [json.dumps({"plan": PLAN}), json.dumps({"report": report})], 0, False, "", True, 1)
+    assert failure is None and result.score == 2 and result.submission == "s\ufffd"
+
+
+def test_students_are_named_by_nbgrader_folder_else_file(tmp_path):
+    """submitted/<student>/<assignment>/ gives the student; else the folder or file name."""
+    assert student_of(Path("course/submitted/alice/vae/vae.ipynb")) == "alice"
+    assert student_of(Path("course/submitted/alice")) == "alice"
+    assert student_of(Path("uploads/bob.ipynb")) == "bob.ipynb"
+    (tmp_path / "bob.ipynb").write_text("{}")
+    (tmp_path / "carol").mkdir()
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / "notes.txt").write_text("")
+    (tmp_path / "dave.ipynb").symlink_to(tmp_path / "bob.ipynb")  # listed, so that grading refuses it with a row
+    assert [s.student for s in find_submissions([tmp_path])] == ["bob.ipynb", "carol", "dave.ipynb"]
+
+
+def test_links_and_special_files_are_refused(tmp_path):
+    """A linked notebook, a linked folder on the way to it, and a fifo are refused; a plain one is found."""
+    real = tmp_path / "real" / "vae.ipynb"
+    real.parent.mkdir()
+    real.write_text("{}")
+    assert find_notebook(tmp_path / "real") == real
+    (tmp_path / "link.ipynb").symlink_to(real)
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "vae").symlink_to(real.parent)
+    (tmp_path / "inner").mkdir()
+    (tmp_path / "inner" / "vae.ipynb").symlink_to(real)
+    os.mkfifo(tmp_path / "fifo.ipynb")
+    for path, phrase in [("link.ipynb", "symbolic link"), ("inner", "symbolic link"), ("linked", "symbolic link"),
+                         ("fifo.ipynb", "not a regular file")]:
+        try:
+            find_notebook(tmp_path / path)
+        except (NotAFile, FileNotFoundError) as error:
+            assert phrase in str(error), error
+        else:
+            raise AssertionError(f"{path} was accepted")
+
+
+def test_scores_are_formatted_one_way():
+    assert [points_text(v) for v in (54, 54.0, 28.0, 27.5, 0, 0.25)] == ["54", "54", "28", "27.5", "0", "0.25"]
+
+
+def _record(student: str, score: float, seconds: float, message: str = "wrong") -> dict:
+    return {"student": student, "submission": student, "score": score, "max_score": 4, "seconds": seconds,
+            "failure": None, "notes": [], "checks": [
+                {"id": "a.one", "task": "a", "points": 2, "score": 2 if score >= 2 else 0, "hidden": False,
+                 "message": "Passed." if score >= 2 else message},
+                {"id": "a.two", "task": "a", "points": 2, "score": 2 if score == 4 else 0, "hidden": True,
+                 "message": "Passed." if score == 4 else "hidden | lost"}]}
+
+
+def test_records_csv_and_class_report(tmp_path):
+    """A record cut short is ignored; the CSV is in student order; the report counts losses and messages."""
+    outputs = Outputs(tmp_path / "grades.csv")
+    records = [_record("carol", 4, 1.0), _record("alice", 2, 9.0), _record("bob", 0, 3.0, "wrong\x1b[2J")]
+    outputs.records.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"student": "dave", "sco')
+    assert sorted(read_records(outputs.records)) == ["alice", "bob", "carol"]
+    write_csv(outputs.csv, records, ["a.one", "a.two"])
+    assert outputs.csv.read_text().splitlines() == ["student,score,max_score,a.one,a.two", "alice,2,4,2,0",
+                                                    "bob,0,4,0,0", "carol,4,4,2,2"]
+    report = class_report(records, outputs.histogram)
+    assert "| `a.two` | 2 | 2 | hidden \\| lost (2) |" in report
+    assert "| `a.one` | 2 | 1 | wrong\ufffd[2J (1) |" in report
+    assert report.index("| alice | 9.0 |") < report.index("| bob | 3.0 |") < report.index("| carol | 1.0 |")
