@@ -19,6 +19,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def grade(args: argparse.Namespace) -> int:
+    if not args.submission.exists():  # a usage error, not a submission that earns 0
+        print(f"python -m autograder grade: {args.submission} does not exist (relative to {Path.cwd()})", file=sys.stderr)
+        return 2
     report = grade_submission(args.submission, include_hidden=not args.public_only)
     if args.json:
         _write(args.json, json.dumps(gradescope_results(report), indent=2) + "\n")
