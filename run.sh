@@ -5,12 +5,13 @@
 #   bash run.sh python ARGS...   run the project's Python (after setup)
 # The first call builds a virtual environment from requirements.lock outside the clone,
 # keyed by a hash of the lock file, so later runs and later clones reuse it.
+# It stays in the caller's directory, so relative paths in ARGS mean what the caller meant.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 cache="${VAE_COURSE_CACHE:-$HOME/.cache/vae-course}"
 python_bin="${PYTHON:-python3}"
-key=$( (cat requirements.lock; "$python_bin" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-12)
+key=$( (cat "$repo/requirements.lock"; "$python_bin" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-12)
 venv="$cache/venv-$key"
 
 if [ ! -f "$venv/.complete" ]; then
@@ -19,12 +20,12 @@ if [ ! -f "$venv/.complete" ]; then
     mkdir -p "$cache"
     "$python_bin" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet -r requirements.lock
+    "$venv/bin/python" -m pip install --quiet -r "$repo/requirements.lock"
     touch "$venv/.complete"
 fi
 
 export PATH="$venv/bin:$PATH"
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
 # No MPLBACKEND here: Jupyter kernels started from this shell keep their inline backend (figures
 # show in the notebook), and headless scripts fall back to Agg on their own.
 
@@ -32,9 +33,13 @@ cmd="${1:-}"
 shift || true
 case "$cmd" in
     main)
+        cd "$repo"  # writes out/ in the repository
         exec python -m vae_course main "$@" ;;
     test)
-        exec python -m pytest "$@" ;;
+        if [ $# -eq 0 ]; then
+            cd "$repo"  # the whole suite: pytest's testpaths apply from the repository only
+        fi
+        exec python -m pytest --rootdir "$repo" -c "$repo/pyproject.toml" "$@" ;;
     python)
         exec python "$@" ;;
     *)

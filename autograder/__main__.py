@@ -17,6 +17,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def grade(args: argparse.Namespace) -> int:
+    if not args.submission.exists():  # a usage error, not a submission that earns 0
+        print(f"python -m autograder grade: {args.submission} does not exist (relative to {Path.cwd()})", file=sys.stderr)
+        return 2
     report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
     if failure:
         print(f"{log.strip()[-3000:]}\ngrading did not finish: {failure}", file=sys.stderr)

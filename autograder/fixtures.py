@@ -9,7 +9,7 @@ from PIL import Image
 from torchvision.transforms import functional as TF
 
 from vae_course.data.cifar10 import write_cifar10_format
-from vae_course.data.ffhq import write_ffhq_fixture
+from vae_course.data.ffhq import FOLDER, write_ffhq_fixture
 
 CIFAR_TRAIN, CIFAR_TEST = 37, 13  # not multiples of a batch size, so a partial batch exists
 
@@ -39,10 +39,8 @@ def ffhq_fixture(data_dir: Path, name: str, n: int, size: int, mode: str, per_fo
     return root
 
 
-def expected_items(root: Path) -> list[torch.Tensor]:
-    """What a correct FFHQDataset returns: every PNG below root, sorted, as RGB tensors."""
-    items = []
-    for path in sorted(root.rglob("*.png")):
-        with Image.open(path) as image:
-            items.append(TF.to_tensor(image.convert("RGB")))
-    return items
+def written_image(root: Path, index: int, per_folder: int) -> torch.Tensor:
+    """The ``index``-th image ``ffhq_fixture`` wrote, found by its file name (FFHQ's naming), as RGB in [0, 1]."""
+    path = root / FOLDER / f"{index // per_folder * per_folder:05d}" / f"{index:05d}.png"
+    with Image.open(path) as image:
+        return TF.to_tensor(image.convert("RGB"))

@@ -14,37 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.checks import Check, load_checks
-from autograder.sandbox import ConfinementError, Limits, Missing, Sandbox, StudentError, Timeout, WorkerFailure
-from autograder.text import readable
+from autograder.errors import WorkerFailure
+from autograder.results import CheckResult, run_check
+from autograder.sandbox import Limits, Sandbox
 from vae_course.notebook_code import CellProblem, Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"
 THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison")
 UNANSWERED = {"", "YOUR ANSWER HERE"}
-MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
 # Parsing code takes about 500 bytes of the grader's memory per character (a 10 MB cell of
 # ``f(a,a,a,...)`` took 5 GB), so the grader reads only this much; the reference's largest cell is 5 kB.
 MAX_NOTEBOOK_BYTES = 64 << 20  # the whole file, outputs and images included
 MAX_CELL_CHARS = 100_000
 MAX_CODE_CHARS = 1_000_000  # all code cells together
-
-
-@dataclass
-class CheckResult:
-    id: str
-    task: str
-    question: str
-    points: float
-    score: float
-    hidden: bool
-    message: str  # what the student may see
-    seconds: float = 0.0
-    stopped: bool = False  # the worker hung or died during this check
-
-    def __post_init__(self) -> None:
-        self.message = readable(self.message)
-        if len(self.message) > MESSAGE_CHARS:
-            self.message = self.message[:MESSAGE_CHARS - 3] + "..."
 
 
 @dataclass
@@ -175,62 +157,6 @@ def _theory_answers(notebook) -> dict[str, bool]:
         if gid in answers:
             answers[gid] = cell.get("source", "").strip() not in UNANSWERED
     return answers
-
-
-def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
-    if isinstance(error, Missing):
-        return f"`{error}` is not defined in the notebook: define it in its cell, with that exact name."
-    if isinstance(error, StudentError):
-        if error.info.get("type") == "NotImplementedError":
-            return f"`{check.task}` is not implemented yet: replace the `raise NotImplementedError()` in its cell."
-        return f"Your code raised {error}. {check.feedback}"
-    if isinstance(error, Timeout):
-        return (f"Stopped after {seconds:.0f} s without an answer (an infinite loop, or far too much work). "
-                f"{check.feedback}")
-    if isinstance(error, WorkerFailure):
-        return f"{str(error).capitalize()}. {check.feedback}"
-    if isinstance(error, AssertionError) and not check.hidden and str(error):
-        return f"{check.feedback} ({str(error).splitlines()[0]})"
-    return check.feedback
-
-
-def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
-              check_seconds: float | None = None, prepare: Callable[[], None] | None = None) -> CheckResult:
-    """Run one check; any failure, of the student's code or of the worker, fails only this check.
-
-    ``prepare`` runs before the check's time starts: starting a worker again after an earlier
-    part killed it must not eat into this check's time limit.
-    """
-    from autograder.probes import seed_all
-    from autograder.students import check_seed
-
-    started = time.monotonic()
-    seed_all(check_seed(check.id))
-    if check.task in blocked:
-        message = blocked[check.task]
-    elif check.task not in defined:
-        message = _failure(check, Missing(check.task))
-    else:
-        seconds = check_seconds or check.seconds
-        try:
-            if prepare is not None:
-                prepare()
-            student.begin(check.id, seconds)
-            check.run(student)
-        except WorkerFailure as error:
-            return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
-                               _failure(check, error, seconds), time.monotonic() - started, stopped=True)
-        except (AssertionError, Missing, StudentError) as error:
-            message = _failure(check, error, seconds)
-        except ConfinementError:
-            raise  # the machine's fault, never the student's: nothing is graded unconfined
-        except Exception as error:  # noqa: BLE001 (e.g. a student's result of an unexpected type)
-            message = check.feedback if check.hidden else f"{check.feedback} ({type(error).__name__}: {error})"
-        else:
-            return CheckResult(check.id, check.task, check.question, check.points, check.points, check.hidden,
-                               "Passed.", time.monotonic() - started)
-    return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden, message,
-                       time.monotonic() - started)
 
 
 def _blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Reports of a grading: Gradescope's results.json, a Markdown feedback file, a summary table."""
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from autograder.grading import GradeReport
@@ -57,12 +58,19 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
     return readable("\n".join(lines)) + "\n"
 
 
-def summary_table(report: GradeReport) -> str:
-    """One line per check, for the terminal."""
-    width = max(len(r.id) for r in report.results) if report.results else 10
-    rows = [f"{'check':<{width}}  {'points':>7}  result"]
+def summary_table(report: GradeReport, width: int = 100) -> str:
+    """One row per check, for the terminal; a failure's message wraps under it, never cut, so what to fix shows."""
+    id_width = max(len(r.id) for r in report.results) if report.results else 10
+    indent = " " * (id_width + 11)
+    rows = [f"{'check':<{id_width}}  {'points':>7}  result"]
     for r in report.results:
-        result = "ok" if r.score == r.points else r.message.splitlines()[0][:80]
-        rows.append(f"{r.id:<{width}}  {_points(r.score):>3}/{_points(r.points):<3}  {'(hidden) ' if r.hidden else ''}{result}")
-    rows.append(f"{'total':<{width}}  {_points(report.score):>3}/{_points(report.max_score):<3}  in {report.seconds:.1f} s")
+        row = f"{r.id:<{id_width}}  {_points(r.score):>3}/{_points(r.points):<3}  "
+        if r.score == r.points:
+            rows.append(row + "ok")
+            continue
+        text = ("(hidden) " if r.hidden else "") + " ".join(r.message.split())
+        lines = textwrap.wrap(text, max(40, width - len(indent))) or [""]
+        rows.append(row + lines[0])
+        rows += [indent + line for line in lines[1:]]
+    rows.append(f"{'total':<{id_width}}  {_points(report.score):>3}/{_points(report.max_score):<3}  in {report.seconds:.1f} s")
     return readable("\n".join(rows))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import protocol
-from autograder.text import readable
+from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure, _text  # noqa: F401 (re-exported)
 from vae_course.notebook_code import Statement
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,38 +43,6 @@ class Limits:
     cpu_seconds: int = 900
     file_bytes: int = 64 << 20
     processes: int = 512
-
-
-class WorkerFailure(Exception):
-    """The worker did not answer: it timed out, crashed, exited or sent garbage."""
-
-
-class Timeout(WorkerFailure):
-    pass
-
-
-def _text(value: Any, limit: int) -> str:
-    """Text from the worker, cut to ``limit`` characters: the worker runs the submission, which chooses its length."""
-    text = readable(value) if isinstance(value, str) else ""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-class StudentError(Exception):
-    """Student code raised; ``info`` has the type, message and cell location, each of a readable length."""
-
-    def __init__(self, info: Any) -> None:
-        info = info if isinstance(info, dict) else {}
-        self.info = {"type": _text(info.get("type"), 100), "message": _text(info.get("message"), 300),
-                     "where": _text(info.get("where"), 200)}
-        super().__init__(f"{self.info['type']}: {self.info['message']}{self.info['where']}")
-
-
-class ConfinementError(RuntimeError):
-    """The worker could not lock itself in (a kernel layer this machine offers failed): nothing is graded."""
-
-
-class Missing(Exception):
-    """The notebook does not define this name."""
 
 
 def _reachable_by_others(path: Path) -> bool:

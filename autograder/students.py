@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 import zlib
 from pathlib import Path
-from typing import Any
-
+from typing import TYPE_CHECKING, Any
 
 from autograder import probes, protocol
-from autograder.sandbox import Missing, Sandbox, StudentError
+from autograder.errors import Missing, StudentError, describe_local
+
+if TYPE_CHECKING:
+    from autograder.sandbox import Sandbox
 
 
 def check_seed(check_id: str) -> int:
@@ -59,7 +61,5 @@ class LocalStudent:
         except probes.MissingDefinition as missing:
             raise Missing(str(missing)) from None
         except Exception as error:  # noqa: BLE001 (reported like the worker does)
-            from autograder.worker import describe
-
-            raise StudentError(describe(error)) from error
+            raise StudentError(describe_local(error)) from error
         return protocol.loads(protocol.dumps({"ok": result}))["ok"]

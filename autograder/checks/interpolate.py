@@ -1,8 +1,13 @@
-"""Public checks of interpolate (graded with the grader's own small VAE)."""
+"""Public checks of interpolate, graded with the grader's own small VAE (TinyVAE).
+
+What a frame should be is worked out from TinyVAE's own encode and decode in the check; the
+hidden checks repeat this on other images, sizes and numbers of steps.
+"""
 import torch
 
 from autograder import expect
 from autograder.checks import check
+from autograder.tiny_vae import TinyVAE
 
 
 @check("interpolate.shape", task="interpolate", points=1,
@@ -12,3 +17,31 @@ def returns_num_steps_frames(student):
     img1, img2 = torch.rand(3, 8, 8), torch.rand(3, 8, 8)
     result = student.probe("interpolation", 1, 4, img1, img2, 5)
     expect.tensor(result["facts"], (5, 3, 8, 8), "the frames")
+
+
+@check("interpolate.ends_and_middle", task="interpolate", points=1,
+       feedback="Encode both images and take the posterior means mu1, mu2 (not random samples); the frames decode "
+                "evenly spaced points from mu1 to mu2 with both ends included (torch.linspace(0, 1, num_steps)), "
+                "interpolating the latent vectors, not the pixels.")
+def three_frames_decode_mu1_the_midpoint_and_mu2(student):
+    """For num_steps = 3, are the frames decode(mu1), decode((mu1 + mu2) / 2) and decode(mu2)?"""
+    img1, img2 = torch.rand(1, 6, 6), torch.rand(1, 6, 6)
+    frames = student.probe("interpolation", 3, 2, img1, img2, 3)["frames"]
+    assert frames is not None and frames.shape == (3, 1, 6, 6), "interpolate did not return three (1, 6, 6) frames"
+    model = TinyVAE(2, (1, 6, 6), 3)
+    with torch.no_grad():
+        mu1, mu2 = model.encode(img1[None])[0], model.encode(img2[None])[0]
+        for index, (point, what) in enumerate([(mu1, "the first frame"), ((mu1 + mu2) / 2, "the middle frame"),
+                                               (mu2, "the last frame")]):
+            expect.close(frames[index], model.decode(point)[0], what)
+
+
+@check("interpolate.eval_mode_no_grad", task="interpolate", points=1,
+       feedback="Put the model in evaluation mode (vae.eval()) and decode under torch.no_grad(): the frames must "
+                "not track gradients.")
+def decodes_in_eval_mode_without_gradients(student):
+    """Does interpolate run the model in eval mode with gradients off, returning frames that track no gradients?"""
+    result = student.probe("interpolation", 2, 4, torch.rand(3, 8, 8), torch.rand(3, 8, 8), 4)
+    assert not result["facts"].get("requires_grad", True), "the frames track gradients"
+    assert result["calls"] and not any(call["training"] for call in result["calls"]), "the model ran in training mode"
+    assert not any(call["grad_enabled"] for call in result["calls"]), "gradients were tracked"

@@ -1,10 +1,12 @@
-"""Public checks of vae_loss."""
+"""Public checks of vae_loss, on values worked out by hand (the hidden checks use random inputs)."""
 import math
 
 import torch
 
 from autograder import expect
 from autograder.checks import check
+
+LN2 = math.log(2)
 
 
 @check("vae_loss.hand_computed", task="vae_loss", points=2,
@@ -15,4 +17,43 @@ def matches_a_value_worked_out_by_hand(student):
     result = student.probe("vae_loss_value", torch.tensor([[0.5, 0.5]]), torch.tensor([[1.0, 0.0]]),
                            torch.tensor([[1.0]]), torch.tensor([[0.0]]))
     expect.tensor(result["facts"], (), "the loss")
-    expect.close(result["loss"], torch.tensor(2 * math.log(2) + 0.5), "the loss")
+    expect.close(result["loss"], torch.tensor(2 * LN2 + 0.5), "the loss")
+
+
+@check("vae_loss.kl_value", task="vae_loss", points=1,
+       feedback="The KL term is -0.5 * sum(1 + logvar - mu**2 - exp(logvar)) summed over every latent dimension "
+                "and image, with the 0.5, the '1 +' and a minus sign; at mu = 0, logvar = 0 it is 0.")
+def kl_of_known_gaussians(student):
+    """With reconstructions equal to 0.5 everywhere, do mu = 0, logvar = 0 add no KL and mu = 2, logvar = ln 4 add 2 - ln 2?"""
+    recon, x = torch.full((1, 4), 0.5), torch.full((1, 4), 0.5)
+    bce = 4 * LN2  # each of the four pixels: -(0.5 ln 0.5 + 0.5 ln 0.5) = ln 2
+    at_prior = student.probe("vae_loss_value", recon, x, torch.zeros(1, 3), torch.zeros(1, 3))["loss"]
+    expect.close(at_prior, torch.tensor(bce), "the loss at mu = 0, logvar = 0 (BCE alone)")
+    # KL(N(2, 4) || N(0, 1)) = 0.5 * (4 + 4 - 1 - ln 4) per dimension; one dimension here.
+    shifted = student.probe("vae_loss_value", recon, x, torch.tensor([[2.0]]), torch.tensor([[2 * LN2]]))["loss"]
+    expect.close(shifted, torch.tensor(bce + 0.5 * (7 - 2 * LN2)), "the loss at mu = 2, logvar = ln 4", atol=1e-4)
+
+
+@check("vae_loss.sums_over_batch", task="vae_loss", points=1,
+       feedback="Sum over the batch and the pixels (reduction='sum'): no mean, no division by the batch size, "
+                "so a batch of three copies of an image costs three times as much as the image alone.")
+def a_repeated_batch_costs_its_size_times_as_much(student):
+    """Is the loss of a batch of three copies of one example three times the loss of the example?"""
+    recon, x = torch.tensor([[0.2, 0.7, 0.9]]), torch.tensor([[0.0, 1.0, 0.5]])
+    mu, logvar = torch.tensor([[0.5, -1.0]]), torch.tensor([[0.3, -0.4]])
+    one = student.probe("vae_loss_value", recon, x, mu, logvar)["loss"]
+    three = student.probe("vae_loss_value", *(t.repeat(3, 1) for t in (recon, x, mu, logvar)))["loss"]
+    assert one is not None and three is not None, "the loss is not a tensor"
+    expect.close(three, 3 * one, "the loss of three copies, compared with three times one copy,")
+
+
+@check("vae_loss.scalar_and_finite", task="vae_loss", points=1,
+       feedback="Return a single finite 0-dim tensor (a sum, not per-image values), also when a reconstruction "
+                "is exactly 0 or 1: F.binary_cross_entropy clamps the logarithm for you.")
+def is_a_finite_scalar_at_the_edges(student):
+    """For reconstructions of exactly 0 and 1, is the loss one finite number?"""
+    recon = torch.tensor([[0.0, 1.0, 0.5], [1.0, 0.0, 0.2]])
+    x = torch.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    result = student.probe("vae_loss_value", recon, x, torch.randn(2, 3), torch.randn(2, 3))
+    expect.tensor(result["facts"], (), "the loss")
+    assert torch.isfinite(result["loss"]), "the loss is not finite"

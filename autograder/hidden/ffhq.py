@@ -1,9 +1,22 @@
 """Hidden checks of FFHQDataset."""
+from pathlib import Path
+
 import torch
+from PIL import Image
+from torchvision.transforms import functional as TF
 
 from autograder import expect
 from autograder.checks import check
-from autograder.fixtures import expected_items, ffhq_fixture
+from autograder.fixtures import ffhq_fixture
+
+
+def expected_items(root: Path) -> list[torch.Tensor]:
+    """What a correct FFHQDataset returns: every PNG below root, sorted, as RGB tensors (grader only)."""
+    items = []
+    for path in sorted(root.rglob("*.png")):
+        with Image.open(path) as image:
+            items.append(TF.to_tensor(image.convert("RGB")))
+    return items
 
 
 @check("ffhq.sorted_recursive", task="FFHQDataset", points=2,

@@ -16,7 +16,7 @@ def expected_path(seed, latent_dim, img1, img2, num_steps):
         return model.decode((1 - weights) * mu[0] + weights * mu[1])
 
 
-@check("interpolate.endpoints", task="interpolate", points=2,
+@check("interpolate.endpoints", task="interpolate", points=1,
        feedback="The first and last frames must be the decoded posterior means of img1 and img2: encode both "
                 "images, take mu (not a random sample), and include both ends (torch.linspace(0, 1, num_steps)).")
 def endpoints_decode_the_two_means(student):
@@ -29,7 +29,7 @@ def endpoints_decode_the_two_means(student):
     expect.close(frames[-1], expected[-1], "the last frame")
 
 
-@check("interpolate.linear_path", task="interpolate", points=2,
+@check("interpolate.linear_path", task="interpolate", points=1,
        feedback="Every frame must decode a point on the straight line between the two posterior means, evenly "
                 "spaced: interpolate the latent vectors (not the pixels, not sampled z) with num_steps points.")
 @examples(6)

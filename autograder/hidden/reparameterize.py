@@ -3,10 +3,10 @@ import torch
 
 from autograder import expect
 from autograder.checks import check
-from autograder.sandbox import StudentError
+from autograder.errors import StudentError
 
 
-@check("reparameterize.gradients", task="reparameterize", points=2,
+@check("reparameterize.gradients", task="reparameterize", points=1,
        feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
                 "logvar themselves, without .detach(), .data or torch.no_grad().")
 def gradients_reach_mu_and_logvar(student):
@@ -22,7 +22,7 @@ def gradients_reach_mu_and_logvar(student):
     expect.close(result["logvar_grad"], 0.5 * (result["z"] - mu), "dz/dlogvar")
 
 
-@check("reparameterize.distribution", task="reparameterize", points=2,
+@check("reparameterize.distribution", task="reparameterize", points=1,
        feedback="z must be distributed as N(mu, exp(logvar)), with or without gradients: std = exp(0.5 * logvar) "
                 "(not exp(logvar), not the variance), eps ~ N(0, 1), and no shortcut that returns mu.")
 def samples_have_mean_mu_and_std_exp_half_logvar(student):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from variants import Edit, whole_cell
+from variants import Edit, cell_source, whole_cell
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,19 @@ class FFHQDataset(Dataset):
         return read_image(self.files[index], mode=ImageReadMode.RGB).float() / 255
 '''
 
+CONV_VAE_FUSED_HEAD = cell_source("ConvVAE").replace(
+    "        self.fc_mu = nn.Linear(features, latent_dim)\n        self.fc_logvar = nn.Linear(features, latent_dim)\n",
+    "        self.fc_gaussian = nn.Linear(features, 2 * latent_dim)  # mu and logvar in one layer, split in halves\n",
+).replace("        return self.fc_mu(h), self.fc_logvar(h)", "        mu, logvar = self.fc_gaussian(h).chunk(2, dim=1)\n        return mu, logvar")
+
+VAE_FUSED_HEAD = cell_source("VAE").replace(
+    "        self.fc_mu = nn.Linear(hidden_dim, latent_dim)\n        self.fc_logvar = nn.Linear(hidden_dim, latent_dim)\n",
+    "        self.fc2 = nn.Linear(hidden_dim, 2 * latent_dim)\n",
+).replace("        return self.fc_mu(h), self.fc_logvar(h)",
+          "        out = self.fc2(h)\n        return out[:, :self.latent_dim], out[:, self.latent_dim:]")
+
+REPARAMETERIZE_TABS = cell_source("reparameterize").replace("    ", "\t")
+
 ALTERNATIVES = [
     Alternative("eps from torch.normal", (Edit("reparameterize", "eps = torch.randn_like(std)",
                                                 "eps = torch.normal(torch.zeros_like(std), torch.ones_like(std))"),)),
@@ -133,4 +146,27 @@ ALTERNATIVES = [
                                                            "        return torch.cat([vae.decode(point.unsqueeze(0)) for point in z])"),)),
     Alternative("FFHQ with os.walk and read_image", (whole_cell("FFHQDataset", FFHQ_READ_IMAGE_OS_WALK),)),
     Alternative("sampling under inference_mode", (Edit("sample_images", "with torch.no_grad():", "with torch.inference_mode():"),)),
+    # forms that valid Python takes in notebooks (issue 12): extraction must never change them
+    Alternative("a comment ending in a question mark", (Edit("reparameterize", "std = torch.exp(0.5 * logvar)",
+                                                             "std = torch.exp(0.5 * logvar)  # is this the std?"),)),
+    Alternative("a docstring ending in a question mark", (Edit("vae_loss", '"""Reconstruction (BCE, summed) plus KL(N(mu, exp(logvar)) || N(0, I)) (summed)."""',
+                                                               '"""What does the ELBO cost for this batch?"""'),)),
+    Alternative("'%' and '!=' starting continuation lines", (Edit("ConvVAE", "if image_size % 2**num_layers:",
+                                                                   "if (image_size\n            % 2**num_layers\n            != 0):"),)),
+    Alternative("%matplotlib inline and !pip install beside a definition", (Edit("sample_images", "def sample_images(",
+                                                                                 "%matplotlib inline\n!pip install --quiet torch\nfiles = !ls\n\n\ndef sample_images("),)),
+    Alternative("black-formatted multi-line expression", (Edit("vae_loss", "kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())",
+                                                                "kl = -0.5 * torch.sum(\n        1\n        + logvar\n        - mu.pow(2)\n"
+                                                                "        - logvar.exp()\n    )"),)),
+    Alternative("CRLF line endings", (whole_cell("FFHQDataset", cell_source("FFHQDataset").replace("\n", "\r\n")),)),
+    Alternative("tabs for indentation", (whole_cell("reparameterize", REPARAMETERIZE_TABS),)),
+    # forms of the same behaviour that the checks must accept
+    Alternative("ConvVAE with one fused Gaussian head", (whole_cell("ConvVAE", CONV_VAE_FUSED_HEAD),)),
+    Alternative("VAE with one fused Gaussian head", (whole_cell("VAE", VAE_FUSED_HEAD),)),
+    Alternative("samples decoded in chunks", (Edit("sample_images", "        return vae.decode(z)",
+                                                   "        return torch.cat([vae.decode(chunk) for chunk in z.split(7)])"),)),
+    Alternative("training loader with an explicit RandomSampler", (Edit("make_cifar10_loaders", "batch_size=batch_size, shuffle=True)",
+                                                                        "batch_size=batch_size,\n"
+                                                                        "                              sampler=torch.utils.data.RandomSampler(train_set))"),)),
+    Alternative("eps from normal_()", (Edit("reparameterize", "eps = torch.randn_like(std)", "eps = torch.empty_like(std).normal_()"),)),
 ]

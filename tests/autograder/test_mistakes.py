@@ -38,3 +38,21 @@ def test_mistake_loses_its_checks_and_keeps_the_rest(mistake, tmp_path):
     touched = {REGISTRY[c].task for c in mistake.loses}
     kept = {i: r.message for i, r in results.items() if r.task not in touched and r.score < r.points}
     assert not kept, f"{mistake.name} cost points in untouched parts: {kept}"
+
+
+def test_public_checks_catch_at_least_90_percent_of_the_mistakes(tmp_path, capsys):
+    """Does a public check of its part fail for at least 90 % of the mistakes, so that the self-check warns the student?"""
+    public = [c for c in load_checks() if not c.hidden]
+    missed = []
+    for index, mistake in enumerate(MISTAKES):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        namespace = edited_definitions(folder, *mistake.edits)
+        student = LocalStudent(namespace, folder)
+        parts = {REGISTRY[c].task for c in mistake.loses}
+        if all(run_check(c, student, set(namespace), {}).score == c.points for c in public if c.task in parts):
+            missed.append(mistake.name)
+    caught = 1 - len(missed) / len(MISTAKES)
+    with capsys.disabled():
+        print(f"\npublic self-checks catch {caught:.0%} of {len(MISTAKES)} mistakes; missed: {missed or 'none'}")
+    assert caught >= 0.9, missed

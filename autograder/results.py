@@ -1,0 +1,90 @@
+"""One check run on a submission, and its result: shared by the grader and the notebook self-check.
+
+Standard library and the checks only (no sandbox, no POSIX-only modules), so it also runs in a
+student's kernel on any system.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from autograder.checks import Check
+from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure
+from autograder.text import readable
+
+MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
+
+
+@dataclass
+class CheckResult:
+    id: str
+    task: str
+    question: str
+    points: float
+    score: float
+    hidden: bool
+    message: str  # what the student may see
+    seconds: float = 0.0
+    stopped: bool = False  # the worker hung or died during this check
+
+    def __post_init__(self) -> None:
+        self.message = readable(self.message)
+        if len(self.message) > MESSAGE_CHARS:
+            self.message = self.message[:MESSAGE_CHARS - 3] + "..."
+
+
+def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
+    if isinstance(error, Missing):
+        return f"`{error}` is not defined in the notebook: define it in its cell, with that exact name."
+    if isinstance(error, StudentError):
+        if error.info.get("type") == "NotImplementedError":
+            return f"`{check.task}` is not implemented yet: replace the `raise NotImplementedError()` in its cell."
+        return f"Your code raised {error}. {check.feedback}"
+    if isinstance(error, Timeout):
+        return (f"Stopped after {seconds:.0f} s without an answer (an infinite loop, or far too much work). "
+                f"{check.feedback}")
+    if isinstance(error, WorkerFailure):
+        return f"{str(error).capitalize()}. {check.feedback}"
+    if isinstance(error, AssertionError) and not check.hidden and str(error):
+        return f"{check.feedback} ({str(error).splitlines()[0]})"
+    return check.feedback
+
+
+def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
+              check_seconds: float | None = None, prepare: Callable[[], None] | None = None) -> CheckResult:
+    """Run one check; any failure, of the student's code or of the worker, fails only this check.
+
+    ``prepare`` runs before the check's time starts: starting a worker again after an earlier
+    part killed it must not eat into this check's time limit.
+    """
+    from autograder.probes import seed_all
+    from autograder.students import check_seed
+
+    started = time.monotonic()
+    seed_all(check_seed(check.id))
+    if check.task in blocked:
+        message = blocked[check.task]
+    elif check.task not in defined:
+        message = _failure(check, Missing(check.task))
+    else:
+        seconds = check_seconds or check.seconds
+        try:
+            if prepare is not None:
+                prepare()
+            student.begin(check.id, seconds)
+            check.run(student)
+        except WorkerFailure as error:
+            return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
+                               _failure(check, error, seconds), time.monotonic() - started, stopped=True)
+        except (AssertionError, Missing, StudentError) as error:
+            message = _failure(check, error, seconds)
+        except ConfinementError:
+            raise  # the machine's fault, never the student's: nothing is graded unconfined
+        except Exception as error:  # noqa: BLE001 (e.g. a student's result of an unexpected type)
+            message = check.feedback if check.hidden else f"{check.feedback} ({type(error).__name__}: {error})"
+        else:
+            return CheckResult(check.id, check.task, check.question, check.points, check.points, check.hidden,
+                               "Passed.", time.monotonic() - started)
+    return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden, message,
+                       time.monotonic() - started)

@@ -1,0 +1,117 @@
+"""Nothing a student receives solves a part: a behavioural test of the student bundle.
+
+Every function and class in the bundle's Python code whose name, parameter names or methods make
+it a candidate for a graded part (and every function of the arity of a part that takes only
+tensors and a model) is graded as that part, with all of the part's checks, hidden ones
+included. None may get the part's full marks.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+from autograder.bundles import build_student_bundle
+from autograder.checks import TASKS
+from variants import REFERENCE, REPO_ROOT
+from vae_course.notebook_code import load_definitions
+
+SCAN = textwrap.dedent('''
+    import importlib, inspect, json, pkgutil, sys, tempfile, warnings
+    from pathlib import Path
+    bundle, repo, signatures = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    sys.path.insert(0, bundle)
+    import autograder
+    assert autograder.__file__.startswith(bundle), autograder.__file__
+    autograder.__path__.append(repo + "/autograder")  # the hidden checks, which the bundle lacks
+    from torch import nn
+    from autograder.checks import load_checks
+    from autograder.results import run_check
+    from autograder.students import LocalStudent
+
+    def parameters(obj):
+        try:
+            target = obj.__init__ if inspect.isclass(obj) else obj
+            return [p for p in inspect.signature(target).parameters if p not in ("self", "args", "kwargs")]
+        except (TypeError, ValueError):
+            return None
+
+    TENSOR_PARTS = {"reparameterize", "vae_loss", "interpolate", "sample_images"}  # called with tensors and a model only
+
+    def parts_for(name, obj):
+        params = parameters(obj)
+        parts = {task for task, wanted in signatures.items() if name == task or (params is not None and params == wanted)}
+        if inspect.isfunction(obj) and params is not None:  # any function of the same arity, whatever its names
+            parts |= {task for task in TENSOR_PARTS if len(params) == len(signatures[task])}
+        if inspect.isclass(obj) and issubclass(obj, nn.Module) and hasattr(obj, "encode") and hasattr(obj, "decode"):
+            parts |= {"ConvVAE", "VAE"}
+        return parts
+
+    candidates = {}
+    for package in ("autograder", "vae_course"):
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages([bundle + "/" + package], package + "."):
+            if info.name.startswith("autograder.hidden"):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                module = importlib.import_module(info.name)
+            assert module.__file__.startswith(bundle), module.__file__
+            for name, obj in vars(module).items():
+                if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == info.name:
+                    for part in parts_for(name, obj):
+                        candidates.setdefault(f"{info.name}.{name}", set()).add(part)
+    checks = load_checks()
+    solved = []
+    for qualified, parts in sorted(candidates.items()):
+        obj = vars(importlib.import_module(qualified.rsplit(".", 1)[0]))[qualified.rsplit(".", 1)[1]]
+        for part in sorted(parts):
+            with tempfile.TemporaryDirectory() as folder:
+                student = LocalStudent({part: obj}, Path(folder))
+                results = [run_check(c, student, {part}, {}) for c in checks if c.task == part]
+            if all(r.score == r.points for r in results):
+                solved.append(f"{qualified} solves {part}")
+    print(json.dumps({"candidates": {k: sorted(v) for k, v in candidates.items()}, "solved": solved}))
+''')
+
+
+def _graded_signatures() -> dict[str, list[str]]:
+    """Each part's parameter names, from the reference solution."""
+    reference = load_definitions(REFERENCE)
+    signatures = {}
+    for task in TASKS:
+        target = reference[task].__init__ if inspect.isclass(reference[task]) else reference[task]
+        signatures[task] = [p for p in inspect.signature(target).parameters if p != "self"]
+    return signatures
+
+
+def _scan(bundle_dir, tmp_path) -> dict:
+    done = subprocess.run([sys.executable, "-c", SCAN, str(bundle_dir), str(REPO_ROOT), json.dumps(_graded_signatures())],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=900, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_no_code_in_the_student_bundle_solves_a_part(tmp_path):
+    """Graded as the part its signature names, does every function and class of the student bundle lose points?"""
+    with zipfile.ZipFile(build_student_bundle(tmp_path / "student.zip")) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    found = _scan(tmp_path / "unpacked" / "vae-course", tmp_path)
+    assert found["candidates"], "the scan found nothing to grade: it would not notice a leak either"
+    assert not found["solved"], found["solved"]
+
+
+def test_the_leak_test_would_catch_a_leak(tmp_path):
+    """With the reference vae_loss planted in a copy of the bundle, does the scan report it?"""
+    with zipfile.ZipFile(build_student_bundle(tmp_path / "student.zip")) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    bundle = tmp_path / "unpacked" / "vae-course"
+    (bundle / "vae_course" / "planted.py").write_text(
+        "import torch\nimport torch.nn.functional as F\n\n\n"
+        "def elbo(recon_x, x, mu, logvar):\n"
+        "    bce = F.binary_cross_entropy(recon_x, x, reduction='sum')\n"
+        "    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n")
+    assert "vae_course.planted.elbo solves vae_loss" in _scan(bundle, tmp_path)["solved"]

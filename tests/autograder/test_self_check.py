@@ -1,0 +1,109 @@
+"""The notebook self-check: what it tells a student, and that it runs on any operating system."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from autograder.checks import TASKS, load_checks
+from autograder.hidden_index import HIDDEN_CHECKS
+from autograder.self_check import self_check
+from variants import REFERENCE, REPO_ROOT
+
+POSIX_ONLY = ("pwd", "grp", "resource", "fcntl", "termios", "tty", "pty", "posix", "_posixsubprocess", "syslog",
+              "crypt", "spwd", "nis")
+
+
+def test_hidden_index_matches_the_hidden_checks():
+    """Does the public list of hidden checks name exactly the hidden checks, with their points, part by part?"""
+    hidden: dict[str, list[tuple[str, float]]] = {}
+    for check in load_checks():
+        if check.hidden:
+            hidden.setdefault(check.task, []).append((check.id, check.points))
+    assert {task: tuple(checks) for task, checks in hidden.items()} == HIDDEN_CHECKS
+    assert set(HIDDEN_CHECKS) <= set(TASKS)
+
+
+def test_self_check_names_the_hidden_checks_and_their_points_only(reference, capsys):
+    """Does a full public score say which hidden checks grading adds, without their questions?"""
+    self_check("vae_loss", dict(reference))
+    out = capsys.readouterr().out
+    assert "public checks of vae_loss: 5/5 points, of 9 for this part." in out
+    for check_id, points in HIDDEN_CHECKS["vae_loss"]:
+        assert f"{check_id} ({points:g})" in out
+    for check in load_checks():
+        if check.hidden:
+            assert check.question not in out and check.feedback not in out
+
+
+FINDER = '''
+import importlib.abc, sys, traceback
+REPO = {repo!r}
+class RefusePosixOnly(importlib.abc.MetaPathFinder):
+    """Windows has none of these: refuse them to the repository's own code, as Windows would."""
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {posix_only!r}:
+            for frame in reversed(traceback.extract_stack()[:-1]):
+                if "importlib" in frame.filename:
+                    continue
+                if frame.filename.startswith(REPO) and "/tests/" not in frame.filename:
+                    raise ModuleNotFoundError(f"No module named {{name!r}} (imported by {{frame.filename}})")
+                break
+        return None
+sys.meta_path.insert(0, RefusePosixOnly())
+'''
+
+
+def test_setup_cell_and_self_checks_import_nothing_posix_only(tmp_path):
+    """With POSIX-only modules refused to the repository's code, do the setup cell and every self-check still run?"""
+    script = FINDER.format(repo=str(REPO_ROOT), posix_only=POSIX_ONLY) + textwrap.dedent(f'''
+        from autograder.self_check import self_check
+        from vae_course.notebook_code import load_definitions
+        namespace = load_definitions({str(REFERENCE)!r})  # runs the setup cell's imports
+        for task in {TASKS!r}:
+            self_check(task, namespace)
+    ''')
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for task in TASKS:
+        assert f"public checks of {task}:" in done.stdout
+    assert "FAIL" not in done.stdout, done.stdout
+
+
+def test_the_finder_refuses_what_it_should(tmp_path):
+    """Would the simulation notice the sandbox's POSIX-only imports, so that its silence means something?"""
+    script = FINDER.format(repo=str(REPO_ROOT), posix_only=POSIX_ONLY) + "import autograder.sandbox\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode != 0 and "No module named" in done.stderr
+
+
+def test_an_error_in_the_students_code_names_their_line(capsys):
+    """When the student's reparameterize raises, does the self-check name the line in their cell?"""
+    namespace: dict = {}
+    source = "import torch\n\ndef reparameterize(mu, logvar):\n    std = torch.exp(0.5 * logvar)\n    return mu + std @ mu.T\n"
+    exec(compile(source, "/tmp/ipykernel_4242/1234567.py", "exec"), namespace)  # a cell as Jupyter names it
+    self_check("reparameterize", namespace)
+    out = capsys.readouterr().out
+    assert "Your code raised RuntimeError" in out and "(line 5, in reparameterize)" in out, out
+
+
+def test_messages_have_no_template_leftovers(capsys):
+    """Does a shape failure of VAE read as a sentence, with no empty braces or placeholders?"""
+    namespace: dict = {}
+    exec(compile(textwrap.dedent('''
+        import torch
+        from torch import nn
+
+        class VAE(nn.Module):
+            latent_dim = 20
+            def encode(self, x):
+                return torch.zeros(len(x), 20), torch.zeros(len(x), 20)
+            def decode(self, z):
+                return torch.zeros(len(z), 784)
+            def forward(self, x):
+                return self.decode(torch.zeros(len(x), 20)), *self.encode(x)
+    '''), "/tmp/ipykernel_4242/7.py", "exec"), namespace)
+    self_check("VAE", namespace)
+    out = capsys.readouterr().out
+    assert "VAE(): decode's images for a batch of 1 has shape (1, 784), expected (1, 1, 28, 28)" in out, out
+    assert "{}" not in out
