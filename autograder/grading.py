@@ -16,7 +16,8 @@ from autograder.sandbox import Limits, Missing, Sandbox, StudentError, Timeout, 
 from vae_course.notebook_code import Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"
-THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison")
+THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison",
+              "interpolation_result", "samples_result", "beta_sweep")
 UNANSWERED = {"", "YOUR ANSWER HERE"}
 MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
 
