@@ -20,7 +20,8 @@ from autograder.sandbox import Limits, Sandbox
 from vae_course.notebook_code import CellProblem, Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"
-THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison")
+THEORY_IDS = ("theory_kl", "theory_reparameterization", "theory_probabilistic", "theory_smoothness", "comparison",
+              "interpolation_result", "samples_result", "beta_sweep")
 UNANSWERED = {"", "YOUR ANSWER HERE"}
 # Parsing code takes about 500 bytes of the grader's memory per character (a 10 MB cell of
 # ``f(a,a,a,...)`` took 5 GB), so the grader reads only this much; the reference's largest cell is 5 kB.

@@ -79,7 +79,7 @@ def test_generate_autograde_feedback_export(tmp_path):
 
     with (course / "grades.csv").open() as handle:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(handle)}
-    assert scores == {"correct": (54.0, 64.0), "partial": (47.0, 64.0), "empty": (0.0, 64.0)}
+    assert scores == {"correct": (54.0, 70.0), "partial": (47.0, 70.0), "empty": (0.0, 70.0)}  # +16 graded by a person
     feedback = html.unescape((course / "feedback" / "partial" / "vae" / "vae.html").read_text())
     assert "Autograder: vae_loss, 2/9 points" in feedback and "Hidden checks: 2/7 points" in feedback
     hidden_questions = [c.question for c in load_checks() if c.hidden]

@@ -1,0 +1,66 @@
+"""Does the beta sweep weight the KL term as claimed, and show the KL term's effect?"""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader, TensorDataset
+
+from vae_course.beta_sweep import (ACTIVE_NATS, BetaRun, beta_vae_loss, run_beta_sweep, show_beta_sweep,
+                                   sweep_table)
+
+
+def test_beta_one_is_the_assignments_loss_and_beta_zero_drops_the_kl(reference):
+    recon, x = torch.rand(4, 1, 8, 8), torch.rand(4, 1, 8, 8)
+    mu, logvar = torch.randn(4, 3), torch.randn(4, 3)
+    torch.testing.assert_close(beta_vae_loss(1.0)(recon, x, mu, logvar), reference["vae_loss"](recon, x, mu, logvar))
+    torch.testing.assert_close(beta_vae_loss(0.0)(recon, x, mu, logvar), F.binary_cross_entropy(recon, x, reduction="sum"))
+    kl = reference["vae_loss"](recon, x, mu, logvar) - beta_vae_loss(0.0)(recon, x, mu, logvar)
+    torch.testing.assert_close(beta_vae_loss(4.0)(recon, x, mu, logvar), beta_vae_loss(0.0)(recon, x, mu, logvar) + 4 * kl)
+
+
+def _blobs(count: int) -> torch.Tensor:
+    """8x8 images of a bright square at one of 16 positions: two factors a code can carry."""
+    images = torch.full((count, 1, 8, 8), 0.05)
+    for i in range(count):
+        row, col = divmod(i % 16, 4)
+        images[i, 0, 2 * row:2 * row + 2, 2 * col:2 * col + 2] = 0.95
+    return images
+
+
+@pytest.fixture(scope="module")
+def runs(reference):
+    ref = reference
+    images = _blobs(128)
+    loader = DataLoader(TensorDataset(images), batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model: more threads only wait for each other on a busy machine
+    try:
+        return run_beta_sweep(lambda: ref["VAE"](image_shape=(1, 8, 8), hidden_dim=32, latent_dim=6), loader, images,
+                              (images[0], images[5]), "cpu", steps=200, sample_images=ref["sample_images"],
+                              interpolate=ref["interpolate"], betas=(0.0, 1.0, 8.0), num_samples=4, num_steps=5)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_more_weight_on_the_kl_means_less_information_in_the_code(runs):
+    """Does the KL per image fall as beta grows, with fewer active units and worse reconstructions?"""
+    kls = [run.kl for run in runs]
+    assert kls[0] > kls[1] > kls[2]
+    assert runs[0].active_units == 6 and runs[2].active_units < runs[0].active_units
+    assert runs[0].reconstruction < runs[2].reconstruction
+    assert all(run.samples.shape == (4, 1, 8, 8) and run.interpolation.shape == (5, 1, 8, 8) for run in runs)
+
+
+def test_table_and_figure(runs, tmp_path):
+    table = sweep_table(runs).splitlines()
+    assert len(table) == 4 and "active units" in table[0] and table[1].split()[-1] == "6/6"
+    path = show_beta_sweep(runs, tmp_path / "sweep.png")
+    with Image.open(path) as image:
+        assert image.size[0] > 800 and image.size[1] > 300
+
+
+def test_active_units_count_dimensions_above_the_threshold():
+    run = BetaRun(1.0, None, torch.tensor([0.0, ACTIVE_NATS / 2, 2 * ACTIVE_NATS, 3.0]), 0.0, None, None)
+    assert run.active_units == 2 and run.kl == pytest.approx(3.0 + 2.5 * ACTIVE_NATS)
