@@ -1,7 +1,8 @@
 """Release bundles: what students get, and the Gradescope autograder.
 
 The student bundle holds the student notebooks, the public checks, the data helpers and the
-environment, and nothing from ``solutions/`` or ``autograder/hidden/``. The Gradescope bundle
+environment, and nothing from ``solutions/``, ``tests/`` or ``autograder/hidden/``; its README is
+the students' own (``docs/student-bundle/README.md``), which offers only what works without them. The Gradescope bundle
 holds the whole grader with ``setup.sh`` and ``run_autograder`` at the top, as Gradescope wants.
 Both take only files git tracks, and are reproducible: sorted entries with a fixed timestamp.
 """
@@ -14,9 +15,11 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
-STUDENT_FILES = ["README.md", "environment.yml", "pyproject.toml", "requirements.lock", "run.sh"]
+STUDENT_FILES = ["environment.yml", "pyproject.toml", "requirements.lock", "run.sh"]
+STUDENT_README = REPO_ROOT / "docs" / "student-bundle" / "README.md"
 STUDENT_TREES = ["course", "vae_course", "datasets", "autograder"]
-NEVER_FOR_STUDENTS = ["solutions", "autograder/hidden", "tests", "benchmarks", "nbgrader_config.py"]
+NEVER_FOR_STUDENTS = ["solutions", "autograder/hidden", "autograder/gradescope", "tests", "benchmarks",
+                      "nbgrader_config.py"]
 GRADER_FILES = ["pyproject.toml", "requirements.lock"]
 GRADER_TREES = ["vae_course", "autograder"]
 
@@ -49,7 +52,9 @@ def _write_zip(path: Path, entries: dict[str, Path]) -> Path:
 def build_student_bundle(path: Path) -> Path:
     """The zip students download: notebooks, public checks, data helpers, environment."""
     files = _files(STUDENT_TREES, STUDENT_FILES, excluded=NEVER_FOR_STUDENTS)
-    return _write_zip(path, {f"vae-course/{p.relative_to(REPO_ROOT).as_posix()}": p for p in files})
+    entries = {f"vae-course/{p.relative_to(REPO_ROOT).as_posix()}": p for p in files}
+    entries["vae-course/README.md"] = STUDENT_README
+    return _write_zip(path, entries)
 
 
 def build_gradescope_bundle(path: Path) -> Path:
