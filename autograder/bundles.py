@@ -8,7 +8,9 @@ Both take only files git tracks, and are reproducible: sorted entries with a fix
 """
 from __future__ import annotations
 
+import shlex
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,11 +59,20 @@ def build_student_bundle(path: Path) -> Path:
     return _write_zip(path, entries)
 
 
-def build_gradescope_bundle(path: Path) -> Path:
-    """The Gradescope autograder zip: setup.sh and run_autograder at the top, the grader under source/."""
+def build_gradescope_bundle(path: Path, torch_index_url: str | None = None) -> Path:
+    """The Gradescope autograder zip: setup.sh and run_autograder at the top, the grader under source/.
+
+    With ``torch_index_url`` (PyTorch's CPU wheel index), ``gradescope.env`` tells setup.sh to
+    install CPU-only torch from it, so the image holds no CUDA libraries.
+    """
     entries = {p.relative_to(REPO_ROOT).as_posix(): p for p in _files(GRADER_TREES, GRADER_FILES)}
     entries = {name: p for name, p in entries.items() if not name.startswith("autograder/gradescope/")}
     scripts = REPO_ROOT / "autograder" / "gradescope"
     entries["setup.sh"] = scripts / "setup.sh"
     entries["run_autograder"] = scripts / "run_autograder"
-    return _write_zip(path, entries)
+    with tempfile.TemporaryDirectory() as folder:
+        if torch_index_url:
+            settings = Path(folder) / "gradescope.env"
+            settings.write_text(f"TORCH_INDEX_URL={shlex.quote(torch_index_url)}\n")
+            entries["gradescope.env"] = settings
+        return _write_zip(path, entries)
