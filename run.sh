@@ -3,11 +3,19 @@
 #   bash run.sh main   grade the reference solutions and run the offline demo (writes out/)
 #   bash run.sh test   run the test suite
 #   bash run.sh python ARGS...   run the project's Python (after setup)
+# main and test need the repository's solutions/ and tests/; the student bundle has only python.
 # The first call builds a virtual environment from requirements.lock outside the clone,
 # keyed by a hash of the lock file, so later runs and later clones reuse it.
 # It stays in the caller's directory, so relative paths in ARGS mean what the caller meant.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+if [ -d solutions ] && [ -d tests ]; then commands="main|test|python"; else commands="python"; fi
+if [[ ! "${1:-}" =~ ^($commands)$ ]]; then
+    echo "usage: bash run.sh {$commands} [ARGS...]" >&2
+    [ "$commands" = python ] && echo "(this is the student bundle: see README.md)" >&2
+    exit 2
+fi
 
 cache="${VAE_COURSE_CACHE:-$HOME/.cache/vae-course}"
 python_bin="${PYTHON:-python3}"
@@ -42,7 +50,4 @@ case "$cmd" in
         exec python -m pytest --rootdir "$repo" -c "$repo/pyproject.toml" "$@" ;;
     python)
         exec python "$@" ;;
-    *)
-        echo "usage: bash run.sh {main|test|python} [ARGS...]" >&2
-        exit 2 ;;
 esac

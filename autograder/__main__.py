@@ -60,7 +60,7 @@ def bundle(args: argparse.Namespace) -> int:
     from autograder.bundles import build_gradescope_bundle, build_student_bundle
 
     print(f"wrote {build_student_bundle(args.out / 'vae-course-student.zip')}")
-    print(f"wrote {build_gradescope_bundle(args.out / 'vae-course-gradescope.zip')}")
+    print(f"wrote {build_gradescope_bundle(args.out / 'vae-course-gradescope.zip', args.torch_index_url)}")
     return 0
 
 
@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     many.set_defaults(run=grade_batch)
     release = commands.add_parser("bundle", help="build the student zip and the Gradescope autograder zip")
     release.add_argument("--out", type=Path, default=Path("dist"))
+    release.add_argument("--torch-index-url", metavar="URL",
+                         help="PyTorch's CPU wheel index: Gradescope's setup.sh installs CPU-only torch from it")
     release.set_defaults(run=bundle)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character shows "?" instead of failing

@@ -1,22 +1,27 @@
 """Release bundles: what students get, and the Gradescope autograder.
 
 The student bundle holds the student notebooks, the public checks, the data helpers and the
-environment, and nothing from ``solutions/`` or ``autograder/hidden/``. The Gradescope bundle
+environment, and nothing from ``solutions/``, ``tests/`` or ``autograder/hidden/``; its README is
+the students' own (``docs/student-bundle/README.md``), which offers only what works without them. The Gradescope bundle
 holds the whole grader with ``setup.sh`` and ``run_autograder`` at the top, as Gradescope wants.
 Both take only files git tracks, and are reproducible: sorted entries with a fixed timestamp.
 """
 from __future__ import annotations
 
+import shlex
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
-STUDENT_FILES = ["README.md", "environment.yml", "pyproject.toml", "requirements.lock", "run.sh"]
+STUDENT_FILES = ["environment.yml", "pyproject.toml", "requirements.lock", "run.sh"]
+STUDENT_README = REPO_ROOT / "docs" / "student-bundle" / "README.md"
 STUDENT_TREES = ["course", "vae_course", "datasets", "autograder"]
-NEVER_FOR_STUDENTS = ["solutions", "autograder/hidden", "tests", "benchmarks", "nbgrader_config.py"]
+NEVER_FOR_STUDENTS = ["solutions", "autograder/hidden", "autograder/gradescope", "tests", "benchmarks",
+                      "nbgrader_config.py"]
 GRADER_FILES = ["pyproject.toml", "requirements.lock"]
 GRADER_TREES = ["vae_course", "autograder"]
 
@@ -49,14 +54,25 @@ def _write_zip(path: Path, entries: dict[str, Path]) -> Path:
 def build_student_bundle(path: Path) -> Path:
     """The zip students download: notebooks, public checks, data helpers, environment."""
     files = _files(STUDENT_TREES, STUDENT_FILES, excluded=NEVER_FOR_STUDENTS)
-    return _write_zip(path, {f"vae-course/{p.relative_to(REPO_ROOT).as_posix()}": p for p in files})
+    entries = {f"vae-course/{p.relative_to(REPO_ROOT).as_posix()}": p for p in files}
+    entries["vae-course/README.md"] = STUDENT_README
+    return _write_zip(path, entries)
 
 
-def build_gradescope_bundle(path: Path) -> Path:
-    """The Gradescope autograder zip: setup.sh and run_autograder at the top, the grader under source/."""
+def build_gradescope_bundle(path: Path, torch_index_url: str | None = None) -> Path:
+    """The Gradescope autograder zip: setup.sh and run_autograder at the top, the grader under source/.
+
+    With ``torch_index_url`` (PyTorch's CPU wheel index), ``gradescope.env`` tells setup.sh to
+    install CPU-only torch from it, so the image holds no CUDA libraries.
+    """
     entries = {p.relative_to(REPO_ROOT).as_posix(): p for p in _files(GRADER_TREES, GRADER_FILES)}
     entries = {name: p for name, p in entries.items() if not name.startswith("autograder/gradescope/")}
     scripts = REPO_ROOT / "autograder" / "gradescope"
     entries["setup.sh"] = scripts / "setup.sh"
     entries["run_autograder"] = scripts / "run_autograder"
-    return _write_zip(path, entries)
+    with tempfile.TemporaryDirectory() as folder:
+        if torch_index_url:
+            settings = Path(folder) / "gradescope.env"
+            settings.write_text(f"TORCH_INDEX_URL={shlex.quote(torch_index_url)}\n")
+            entries["gradescope.env"] = settings
+        return _write_zip(path, entries)
