@@ -24,6 +24,7 @@ GRADED_NAMES = (
     "interpolate",
     "FFHQDataset",
     "sample_images",
+    "train_epoch",
 )
 
 
