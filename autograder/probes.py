@@ -7,7 +7,8 @@ grader's process. Probes are public: knowing what is measured does not help a wr
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy
@@ -15,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from autograder.loop_harness import GradientWatch, LoopVAE, contract_loss, loop_loader
 from autograder.tiny_vae import TinyVAE
 
 Namespace = dict[str, Any]
@@ -282,3 +284,57 @@ def dataset_items(ns: Namespace, root: str, indices: list[int], transform: str |
         raise TypeError("FFHQDataset(...) is not a torch.utils.data.Dataset")
     length = len(dataset)
     return {"length": length, "items": [dataset[i] for i in indices if i < length]}
+
+
+# --- train_epoch, graded with the grader's own model, data and optimizer (loop_harness) ------
+
+@contextmanager
+def _lent(ns: Namespace, name: str, value: Any) -> Iterator[None]:
+    """``ns[name]`` is ``value`` for the duration, then the notebook's own (or nothing) again."""
+    missing = object()
+    own = ns.get(name, missing)
+    ns[name] = value
+    try:
+        yield
+    finally:
+        if own is missing:
+            del ns[name]
+        else:
+            ns[name] = own
+
+
+def _number_facts(value: Any) -> dict[str, Any]:
+    """What ``train_epoch`` returned: its type, whether it tracks gradients, and its value as a number."""
+    facts = {"type": type(value).__name__, "requires_grad": bool(getattr(value, "requires_grad", False)), "value": None}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        facts["value"] = float(value)
+    elif isinstance(value, torch.Tensor) and value.numel() == 1:
+        facts["value"] = float(value.detach())
+    return facts
+
+
+@probe
+def training_epochs(ns: Namespace, seed: int, epochs: int, count: int, batch_size: int, labelled: bool,
+                    lr: float) -> dict[str, Any]:
+    """Call the notebook's ``train_epoch`` for ``epochs`` epochs on the grader's LoopVAE and data.
+
+    The contract's ``vae_loss`` is lent to it, so a mistake in the loss costs the vae_loss points
+    only. The model arrives in eval mode each epoch, as the evaluation after an epoch leaves it.
+    Per epoch: what it returned, every forward pass (training mode, the device the batch was sent
+    to, batch size, loss) and every optimizer step's gradient fit (``loop_harness.GradientWatch``).
+    """
+    train_epoch = _get(ns, "train_epoch")
+    model = LoopVAE(seed=seed)
+    loader = loop_loader(seed, count, batch_size, model.image_shape, labelled)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    watch = GradientWatch(model, optimizer)
+    device = torch.device("cpu")
+    results = []
+    with _lent(ns, "vae_loss", contract_loss):
+        for _ in range(epochs):
+            model.eval()
+            forwards, steps = len(model.forwards), len(watch.fits)
+            returned = train_epoch(model, loader, optimizer, device)
+            results.append({"returned": _number_facts(returned), "forwards": model.forwards[forwards:],
+                            "fits": [list(fit) for fit in watch.fits[steps:]]})
+    return {"device": str(device), "images": count, "epochs": results}

@@ -57,7 +57,7 @@ def _nbgrader(course: Path, *args: str) -> None:
 
 @pytest.mark.slow
 def test_generate_autograde_feedback_export(tmp_path):
-    """Do a correct, a partly wrong and an empty submission get 54, 47 and 0 through real nbgrader?"""
+    """Do a correct, a partly wrong and an empty submission get 63, 56 and 0 through real nbgrader?"""
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy(REPO_ROOT / "nbgrader_config.py", course)
@@ -79,7 +79,7 @@ def test_generate_autograde_feedback_export(tmp_path):
 
     with (course / "grades.csv").open() as handle:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(handle)}
-    assert scores == {"correct": (54.0, 70.0), "partial": (47.0, 70.0), "empty": (0.0, 70.0)}  # +16 graded by a person
+    assert scores == {"correct": (63.0, 79.0), "partial": (56.0, 79.0), "empty": (0.0, 79.0)}  # +16 graded by a person
     feedback = html.unescape((course / "feedback" / "partial" / "vae" / "vae.html").read_text())
     assert "Autograder: vae_loss, 2/9 points" in feedback and "Hidden checks: 2/7 points" in feedback
     hidden_questions = [c.question for c in load_checks() if c.hidden]

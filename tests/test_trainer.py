@@ -92,3 +92,12 @@ def test_command_line_trains_a_given_notebook(tmp_path):
 def test_unknown_dataset_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown dataset"):
         train(TrainConfig(dataset="imagenet", out=tmp_path))
+
+
+def test_face_loaders_use_workers_and_pinned_memory_on_cuda_only():
+    """Does a CUDA device get worker processes and pinned memory, and a CPU plain loading?"""
+    from vae_course.devices import loader_options
+
+    options = loader_options(torch.device("cuda"))
+    assert options["pin_memory"] and options["num_workers"] >= 1
+    assert loader_options(torch.device("cpu")) == {}

@@ -27,6 +27,7 @@ class Settings:
     offline: bool = False
     data_dir: Path = Path("data")
     figure_dir: Path = Path("figures")
+    checkpoint_dir: Path = Path("checkpoints")  # the notebook's training cells resume from here
     seed: int = 0
     epochs: int = 10
     max_steps: int | None = None
@@ -39,6 +40,24 @@ class Settings:
     def hidden_dim(self, device_type: str) -> int:
         """The ConvVAE width to train with on this kind of device."""
         return self.full_hidden_dim if device_type == "cuda" else self.cpu_hidden_dim
+
+    # The face model of Task 3 (ConvVAE with 4 layers at 128x128): sized so that a full FFHQ
+    # epoch takes minutes on a T4 and the CPU subset about a quarter of an hour (the notebook's
+    # cost table; benchmarks/model_costs.py). On a CPU each epoch is cpu_face_steps batches.
+    face_latent_dim: int = 128
+    full_face_hidden_dim: int = 64
+    cpu_face_hidden_dim: int = 32
+    cpu_face_steps: int = 20
+
+    def face_hidden_dim(self, device_type: str) -> int:
+        """The face model's width on this kind of device."""
+        return self.full_face_hidden_dim if device_type == "cuda" else self.cpu_face_hidden_dim
+
+    def face_steps(self, device_type: str) -> int | None:
+        """Batches per face epoch: the fast-mode limit, all on a GPU, a subset on a CPU."""
+        if self.max_steps is not None or device_type == "cuda":
+            return self.max_steps
+        return self.cpu_face_steps
 
 
 def course_settings() -> Settings:
@@ -54,5 +73,6 @@ def course_settings() -> Settings:
         offline=fast or _flag(OFFLINE_ENV),
         data_dir=Path(os.environ.get(DATA_ENV, "data")).expanduser(),
         epochs=1 if fast else 10,
+        checkpoint_dir=Path("checkpoints") / ("fast" if fast else "full"),
         max_steps=3 if fast else None,
     )

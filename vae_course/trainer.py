@@ -97,7 +97,8 @@ def load_splits(dataset: str, settings: Settings, definitions: dict[str, object]
         train, test = Subset(faces, range(n_train)), Subset(faces, range(n_train, n_train + n_val))
     else:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
-    what = f"{dataset} stand-in at {root}" if Path(root) != settings.data_dir else f"{dataset} at {root}"
+    standin = settings.data_dir / "standin" in Path(root).parents
+    what = f"{dataset} stand-in at {root}" if standin else f"{dataset} at {root}"
     return Splits(train, test, f"{what}: {len(train):,} train, {len(test):,} test images")
 
 

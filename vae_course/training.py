@@ -1,21 +1,27 @@
-"""The training loop shared by the notebooks and the trainer.
+"""The trainer's training loop, and the epoch driver around the notebook's own loop.
 
-Students write the model and the loss; the loop is given, so a bug in it never costs
-them marks and every run reports loss the same way: nats per image (the loss is a sum
-over pixels, so the figure depends on the image size and is not comparable across datasets).
+The notebook's students write ``train_epoch`` themselves (a graded part); the trainer keeps
+its own ``train_epoch`` here, with autocast and channels-last. Every run reports loss the
+same way: nats per image (the loss is a sum over pixels, so the figure depends on the image
+size and is not comparable across datasets).
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from itertools import islice
+from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from vae_course.checkpoints import read_checkpoint, restore, save_checkpoint
+
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+EpochFn = Callable[[nn.Module, Iterable, torch.optim.Optimizer, torch.device], float]
 
 
 def batch_images(batch: torch.Tensor | tuple | list) -> torch.Tensor:
@@ -98,23 +104,64 @@ def evaluate(
     return total / max(count, 1)
 
 
-def fit(
+class FirstBatches:
+    """The first ``max_steps`` batches of ``loader`` (all of them for None), behind a progress bar.
+
+    Keeps ``dataset`` and ``batch_size`` and has a length, like the loader it wraps, so the
+    notebook's ``train_epoch`` can treat it as one.
+    """
+
+    def __init__(self, loader: Any, max_steps: int | None = None, desc: str = "train") -> None:
+        self.loader, self.max_steps, self.desc = loader, max_steps, desc
+        self.dataset = getattr(loader, "dataset", None)
+        self.batch_size = getattr(loader, "batch_size", None)
+
+    def __len__(self) -> int:
+        return len(self.loader) if self.max_steps is None else min(self.max_steps, len(self.loader))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(tqdm(islice(self.loader, self.max_steps), total=len(self), desc=self.desc, leave=False))
+
+
+def _architecture(model: nn.Module) -> dict[str, Any]:
+    return {"model": type(model).__name__, "shapes": {n: list(p.shape) for n, p in model.state_dict().items()}}
+
+
+def fit_resumable(
     model: nn.Module,
+    train_epoch: EpochFn,
     train_loader: Iterable,
     test_loader: Iterable,
     loss_fn: LossFn,
     device: torch.device,
     epochs: int,
+    checkpoint: Path,
     lr: float = 1e-3,
     max_steps: int | None = None,
 ) -> dict[str, list[float]]:
-    """Train with Adam for ``epochs`` epochs; per-epoch train and test loss in nats/image."""
+    """Train with Adam and the notebook's ``train_epoch``, saving a checkpoint after every epoch.
+
+    Running it again resumes after the last finished epoch (a finished run only loads its
+    weights), so re-running a training cell after a crash or a disconnect costs no retraining;
+    a checkpoint of a different architecture is ignored, with a message. Returns the per-epoch
+    train loss (what ``train_epoch`` returned) and test loss, in nats/image.
+    """
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"train": [], "test": []}
-    for epoch in range(1, epochs + 1):
-        steps = train_epoch(model, train_loader, loss_fn, optimizer, device, max_steps, f"epoch {epoch}/{epochs}")
-        history["train"].append(sum(steps) / max(len(steps), 1))
+    done, architecture = 0, _architecture(model)
+    if checkpoint.exists():
+        state = read_checkpoint(checkpoint)
+        if state["config"] == architecture:
+            restore(state, model, optimizer)
+            history, done = state["history"], state["epoch"]
+            print(f"resumed from {checkpoint}: {done} epoch(s) already trained")
+        else:
+            print(f"{checkpoint} holds a different model; training from the start")
+    for epoch in range(done + 1, epochs + 1):
+        batches = FirstBatches(train_loader, max_steps, desc=f"epoch {epoch}/{epochs}")
+        history["train"].append(float(train_epoch(model, batches, optimizer, device)))
         history["test"].append(evaluate(model, test_loader, loss_fn, device, max_steps))
+        save_checkpoint(checkpoint, model, optimizer, epoch, history, architecture)
         print(f"epoch {epoch}: train {history['train'][-1]:.1f}, test {history['test'][-1]:.1f} nats/image")
     return history

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from hypothesis import HealthCheck, Phase, settings
 
 TASKS = ("make_cifar10_loaders", "reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate",
-         "FFHQDataset", "sample_images")
+         "FFHQDataset", "sample_images", "train_epoch")
 
 
 class Student(Protocol):

@@ -74,5 +74,5 @@ def test_gradescope_run_autograder_grades_a_submission(tmp_path):
     env.pop("PYTHONPATH", None)
     subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, capture_output=True)
     results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == results["max_score"] == 54
+    assert results["score"] == results["max_score"] == 63
     assert (root / "results" / "feedback.md").exists()

@@ -22,7 +22,7 @@ import nbformat
 from variants import REFERENCE, REPO_ROOT, Edit, edited_notebook
 
 TASKS = ("make_cifar10_loaders", "reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate", "FFHQDataset",
-         "sample_images")
+         "sample_images", "train_epoch")
 HIDDEN = REPO_ROOT / "autograder" / "hidden"
 
 
@@ -84,6 +84,7 @@ HOSTS = {
     "interpolate": "    vae.eval()",
     "FFHQDataset": "        self.paths = sorted(",
     "sample_images": "    vae.eval()",
+    "train_epoch": "    model.train()",
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ def offline(tmp_path) -> Settings:
 def test_offline_writes_the_standin_once_and_reuses_it(tmp_path, capsys, monkeypatch, name):
     root_of = getattr(sources, f"{name}_root")
     root = root_of(offline(tmp_path))
-    assert root == tmp_path / "standin" / name
+    assert root == tmp_path / "standin" / name / ("thumbnails128x128" if name == "ffhq" else "")
     assert "not the real" in capsys.readouterr().out
     assert [p.name for p in (tmp_path / "standin").iterdir()] == [name]  # no partial folder left
 
@@ -45,7 +46,7 @@ def _load_cifar10(root) -> int:
 LOADS = {  # what student code does with the root
     "cifar10": _load_cifar10,
     "mnist": lambda root: len(MNIST(root, train=False, download=True)),
-    "ffhq": lambda root: len(list((root / "thumbnails128x128").glob("*/*.png"))),
+    "ffhq": lambda root: len(list(root.glob("*/*.png"))),
 }
 
 
@@ -76,9 +77,24 @@ def test_detects_real_mnist_by_idx_headers(tmp_path, capsys):
 
 def test_detects_real_ffhq_layout_but_not_standins(tmp_path):
     write_ffhq_tree(tmp_path, [np.zeros((4, 4, 3), np.uint8)] * 3, license_text="CC BY-NC-SA 4.0\n")
-    assert sources.ffhq_root(offline(tmp_path)) == tmp_path
+    assert sources.ffhq_root(offline(tmp_path)) == tmp_path / "thumbnails128x128"
     standin = sources.ffhq_root(offline(tmp_path / "elsewhere"))
-    assert not sources.is_real_ffhq(standin)
+    assert not sources.is_real_ffhq(standin.parent)
+
+
+def test_real_ffhq_and_the_standin_never_mix(tmp_path, capsys):
+    """With an earlier run's stand-in under data/standin/ and real-format data put in later,
+    does the root handed to the Dataset hold only the real tree's PNGs, and the other way round?"""
+    sources.ffhq_root(offline(tmp_path))  # an earlier run, before the real data arrived
+    standin_pngs = set((tmp_path / "standin").rglob("*.png"))
+    assert len(standin_pngs) == 100
+    real = write_ffhq_tree(tmp_path, [np.full((4, 4, 3), i, np.uint8) for i in range(5)],
+                           license_text="CC BY-NC-SA 4.0\n")
+    root = sources.ffhq_root(offline(tmp_path))
+    assert sorted(root.rglob("*.png")) == sorted(real.rglob("*.png"))  # what a recursive Dataset lists
+    assert "69,995 of 70,000 images are missing" in capsys.readouterr().out
+    shutil.rmtree(real)
+    assert set(sources.ffhq_root(offline(tmp_path)).rglob("*.png")) == standin_pngs
 
 
 def test_online_failure_falls_back_fast(tmp_path, monkeypatch, capsys):
@@ -90,7 +106,7 @@ def test_online_failure_falls_back_fast(tmp_path, monkeypatch, capsys):
     settings = Settings(offline=False, data_dir=tmp_path)
     assert sources.cifar10_root(settings) == tmp_path / "standin" / "cifar10"
     assert sources.mnist_root(settings) == tmp_path / "standin" / "mnist"
-    assert sources.ffhq_root(settings) == tmp_path / "standin" / "ffhq"
+    assert sources.ffhq_root(settings) == tmp_path / "standin" / "ffhq" / "thumbnails128x128"
     out = capsys.readouterr().out
     assert "Could not download CIFAR-10" in out and "Could not download MNIST" in out
     assert "thumbnails128x128" in out and out.count("not the real") == 3

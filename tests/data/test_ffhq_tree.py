@@ -1,12 +1,18 @@
 """vae_course.data.ffhq writes FFHQ's thumbnails128x128 layout, modes and split sizes."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from vae_course.data.ffhq import (
     FFHQ_NUM_IMAGES,
+    METADATA_JSON,
+    check_ffhq_tree,
+    image_path,
     ffhq_split_sizes,
     write_ffhq_fixture,
     write_ffhq_standin,
@@ -74,3 +80,39 @@ def test_split_sizes():
         assert n_train + n_val == n and n_val >= 1 and abs(n_train - 6 * n_val) <= 7
     with pytest.raises(ValueError):
         ffhq_split_sizes(1)
+
+
+def _metadata(tree, indices, corrupt=()) -> None:
+    """NVIDIA's ffhq-dataset-v2.json, reduced to the thumbnail entries of ``indices``."""
+    entries = {}
+    for i in indices:
+        digest = hashlib.md5((tree / image_path(i)).read_bytes()).hexdigest()
+        entries[str(i)] = {"thumbnail": {"file_path": f"thumbnails128x128/{image_path(i)}",
+                                         "file_md5": "0" * 32 if i in corrupt else digest}}
+    (tree.parent / METADATA_JSON).write_text(json.dumps(entries))
+
+
+def test_integrity_check_reports_a_truncated_tree(tmp_path):
+    """A tree cut off after 2,801 images, without its licence: are the missing count, the
+    licence and the checksums of the sample (one image altered) all reported?"""
+    tree = write_ffhq_tree(tmp_path, (np.full((2, 2, 3), i % 256, np.uint8) for i in range(2801)))
+    (tree / "LICENSE.txt").unlink()
+    (tree / image_path(1400)).unlink()  # a hole, not only a cut
+    _metadata(tree, [i for i in range(0, 2801) if i != 1400], corrupt={2800})
+    report = check_ffhq_tree(tree, sample=50)
+    assert report.images == 2800
+    assert len(report.missing) == FFHQ_NUM_IMAGES - 2800
+    assert report.missing[:2] == ("01000/01400.png", "02000/02801.png")
+    assert not report.license and not report.ok
+    assert report.checked == 2  # images 0 and 2800 of the sample (every 1,400th; 1400 is missing)
+    assert report.mismatched == ("02000/02800.png",)
+    summary = report.summary()
+    assert "67,200 of 70,000 images are missing" in summary and "LICENSE.txt is missing" in summary
+    assert "1 differ (02000/02800.png)" in summary
+
+
+def test_integrity_check_without_metadata_says_so(tmp_path):
+    tree = write_ffhq_tree(tmp_path, [np.zeros((2, 2, 3), np.uint8)] * 3)
+    report = check_ffhq_tree(tree)
+    assert report.checked == 0 and report.license
+    assert "no ffhq-dataset-v2.json beside the folder" in report.summary()

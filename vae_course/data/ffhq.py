@@ -7,7 +7,10 @@ write a ``Dataset`` over this tree, and these writers give it something to read.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,70 @@ TREE_LICENSE = (
     "thumbnails128x128 folder. They are not FFHQ images.\n"
 )
 STANDIN_FACES = 100  # skimage's lfw_subset(): the first 100 of its 200 patches are faces
+METADATA_JSON = "ffhq-dataset-v2.json"  # NVIDIA's metadata, beside thumbnails128x128/ in a full download
+CHECKSUM_SAMPLE = 50  # images whose MD5 is compared with the metadata: every 1,400th of 70,000
+
+
+def image_path(index: int) -> str:
+    """Image ``index``'s path inside the tree, as FFHQ names it: ``01000/01234.png``."""
+    return f"{index // 1000 * 1000:05d}/{index:05d}.png"
+
+
+@dataclass(frozen=True)
+class TreeReport:
+    """What ``check_ffhq_tree`` found: counts, the licence, and checksums of a sample."""
+
+    tree: Path
+    images: int
+    missing: tuple[str, ...]  # expected images not there, in order
+    license: bool
+    checked: int  # sample images compared with NVIDIA's metadata (0 without the JSON)
+    mismatched: tuple[str, ...]  # of those, the ones whose MD5 differs
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and self.license and not self.mismatched
+
+    def summary(self) -> str:
+        """One paragraph a student can act on."""
+        lines = [f"FFHQ at {self.tree}: {self.images:,} PNGs"]
+        if self.missing:
+            lines.append(f"{len(self.missing):,} of {FFHQ_NUM_IMAGES:,} images are missing (first: "
+                         f"{', '.join(self.missing[:3])}); download the folder again or train on what is there")
+        else:
+            lines.append(f"all {FFHQ_NUM_IMAGES:,} images present")
+        lines.append("LICENSE.txt present" if self.license else "LICENSE.txt is missing: keep NVIDIA's licence with the data")
+        if self.checked:
+            bad = f"{len(self.mismatched)} differ ({', '.join(self.mismatched[:3])})" if self.mismatched else "all match"
+            lines.append(f"MD5 of {self.checked} sample images against {METADATA_JSON}: {bad}")
+        else:
+            lines.append(f"no {METADATA_JSON} beside the folder, so no checksums compared")
+        return "; ".join(lines) + "."
+
+
+def check_ffhq_tree(tree: str | Path, sample: int = CHECKSUM_SAMPLE) -> TreeReport:
+    """Check a ``thumbnails128x128`` folder against FFHQ's 70,000 names and, where NVIDIA's
+    ``ffhq-dataset-v2.json`` lies beside the folder, the MD5 of ``sample`` evenly spaced images.
+
+    Reading that JSON (about 270 MB) takes a few seconds; the listing alone well under one.
+    """
+    tree = Path(tree)
+    present = {p.relative_to(tree).as_posix() for p in tree.rglob("*.png")}
+    missing = tuple(name for name in map(image_path, range(FFHQ_NUM_IMAGES)) if name not in present)
+    metadata = tree.parent / METADATA_JSON
+    checked, mismatched = 0, []
+    if metadata.is_file() and sample > 0:
+        with open(metadata) as f:
+            items = json.load(f)
+        for index in range(0, FFHQ_NUM_IMAGES, max(1, FFHQ_NUM_IMAGES // sample)):
+            entry = items.get(str(index), {}).get("thumbnail", {})
+            name = image_path(index)
+            if name not in present or "file_md5" not in entry:
+                continue
+            checked += 1
+            if hashlib.md5((tree / name).read_bytes()).hexdigest() != entry["file_md5"]:
+                mismatched.append(name)
+    return TreeReport(tree, len(present), missing, (tree / "LICENSE.txt").is_file(), checked, tuple(mismatched))
 
 
 def write_ffhq_tree(
@@ -38,7 +105,7 @@ def write_ffhq_tree(
     tree = Path(root) / FOLDER
     tree.mkdir(parents=True, exist_ok=True)
     for i, image in enumerate(images):
-        folder = tree / f"{i // per_folder * per_folder:05d}"
+        folder = tree / f"{i // per_folder * per_folder:05d}"  # image_path(i) for per_folder=1000
         folder.mkdir(exist_ok=True)
         picture = image if isinstance(image, Image.Image) else Image.fromarray(_check_uint8(image))
         picture.save(folder / f"{i:05d}.png")

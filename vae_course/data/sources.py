@@ -19,7 +19,7 @@ import numpy as np
 
 from vae_course.data.cifar10 import BASE_FOLDER, FIXTURE_FILE, write_cifar10_standin
 from vae_course.data.ffhq import FOLDER as FFHQ_FOLDER
-from vae_course.data.ffhq import write_ffhq_standin
+from vae_course.data.ffhq import check_ffhq_tree, write_ffhq_standin
 from vae_course.data.mnist import FILES as MNIST_FILES
 from vae_course.data.mnist import IMAGE_MAGIC, LABEL_MAGIC, write_mnist_standin
 from vae_course.settings import Settings
@@ -63,17 +63,22 @@ def mnist_root(settings: Settings) -> Path:
 
 
 def ffhq_root(settings: Settings) -> Path:
-    """The folder holding ``thumbnails128x128/``: real FFHQ, else the stand-in.
+    """The ``thumbnails128x128`` folder itself: real FFHQ's, else the stand-in's.
 
-    FFHQ is only distributed through a web drive that needs a manual download, so when
-    online and the data is missing this prints how to get it and uses the stand-in.
+    The folder, not the data root above it: a ``Dataset`` that lists every PNG below the
+    root it is given must never see the stand-in under ``data/standin/`` beside real data.
+    A real tree's integrity is checked (``check_ffhq_tree``) and the result printed. FFHQ is
+    only distributed through a web drive that needs a manual download, so when online and
+    the data is missing this prints how to get it and uses the stand-in.
     """
     data_dir = settings.data_dir
     if is_real_ffhq(data_dir):
-        return data_dir
+        tree = data_dir / FFHQ_FOLDER
+        print(check_ffhq_tree(tree).summary())
+        return tree
     if not settings.offline:
         print(FFHQ_INSTRUCTIONS.format(path=data_dir / FFHQ_FOLDER))
-    return standin_root("ffhq", data_dir)
+    return standin_root("ffhq", data_dir) / FFHQ_FOLDER
 
 
 def standin_root(name: str, data_dir: Path) -> Path:
