@@ -1,0 +1,41 @@
+"""Does the notebook's first cell make the course helpers importable from the student bundle,
+as on Colab or Kaggle (helpers not installed), without installing anything already there?"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder.bundles import build_student_bundle
+from vae_course.course_build import SOLUTIONS
+
+
+def _first_code_cell() -> str:
+    notebook = nbformat.read(SOLUTIONS / "vae" / "vae.ipynb", as_version=4)
+    cell = next(c for c in notebook.cells if c.cell_type == "code")
+    assert cell.metadata["nbgrader"]["grade_id"] == "hosted_setup"
+    return cell.source
+
+
+@pytest.mark.slow
+def test_first_cell_uses_the_uploaded_bundle(tmp_path):
+    build_student_bundle(tmp_path / "vae-course-student.zip")
+    code = _first_code_cell() + "\nimport vae_course, autograder.self_check\nprint('from', vae_course.__file__)\n"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"course helpers from {tmp_path / 'vae-course'}" in done.stdout
+    assert "installed" not in done.stdout  # everything the helpers need is here already
+    assert f"from {tmp_path / 'vae-course' / 'vae_course'}" in done.stdout
+    assert "device: cpu" in done.stdout
+
+
+def test_first_cell_says_what_to_do_without_the_bundle(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", _first_code_cell()], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode != 0 and "upload vae-course-student.zip" in done.stderr
