@@ -4,7 +4,7 @@
 # uses) with the Python requirements.lock was made for, and installs exactly the lock's versions,
 # the student's own.
 #
-# CPU-only PyTorch: the lock's torch is the CUDA build, which brings about 4.7 GB of CUDA
+# CPU-only PyTorch: the lock's torch is the CUDA build, which brings about 4.9 GB of CUDA
 # libraries a grader never uses. When TORCH_INDEX_URL names PyTorch's CPU wheel index (the
 # --index-url of the pip command that pytorch.org's install selector shows for Linux, pip, CPU),
 # torch and torchvision come from there at the lock's versions and the lock's CUDA packages are
