@@ -4,11 +4,11 @@
 # uses) with the Python requirements.lock was made for, and installs exactly the lock's versions,
 # the student's own.
 #
-# CPU-only PyTorch: the lock's torch is the CUDA build, which brings about 4.7 GB of CUDA
+# CPU-only PyTorch: the lock's torch is the CUDA build, which brings about 4.9 GB of CUDA
 # libraries a grader never uses. When TORCH_INDEX_URL names PyTorch's CPU wheel index (the
-# --index-url of the pip command that pytorch.org's install selector shows for Linux, pip, CPU),
-# torch and torchvision come from there at the lock's versions and the lock's CUDA packages are
-# left out. `python -m autograder bundle --torch-index-url URL` writes it into gradescope.env.
+# --index-url of the pip command that PyTorch's "Get Started" install selector shows for Linux,
+# pip, CPU), torch and torchvision come from there at the lock's versions and the lock's CUDA
+# packages are left out. `python -m autograder bundle --torch-index-url URL` writes it into gradescope.env.
 set -euo pipefail
 root="${AUTOGRADER_ROOT:-/autograder}"
 source="$root/source"
