@@ -16,11 +16,11 @@ import csv
 import io
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent, indent
@@ -29,6 +29,7 @@ import nbformat
 import psutil
 import pytest
 
+from autograder.batch import points_text
 from hostile import sabotage
 from mistakes import MISTAKES
 from variants import REFERENCE, REPO_ROOT, STUDENT, Edit, edited_notebook
@@ -244,6 +245,13 @@ def test_an_interrupted_batch_resumes_without_grading_anything_twice(batches):
     assert f"0/{CLASS_SIZE - batches.rows_when_killed}" in batches.resumed.stderr  # the progress bar's total
 
 
+def _hit_a_time_limit(record: dict) -> bool:
+    """A grading in which a wall-clock limit ran out (on a machine busy enough, loading one can): its row
+    depends on the machine's load, not only on the submission, so it is not compared."""
+    return any("did not finish in time" in text or text.startswith("Stopped after")
+               for text in record["notes"] + [c["message"] for c in record["checks"]])
+
+
 def test_resumed_csv_is_the_uninterrupted_csv(batches):
     """Is every row of the resumed CSV what an uninterrupted batch gives a submission of its kind?"""
     assert batches.single_run.returncode == 0, batches.single_run.stderr[-3000:]
@@ -252,9 +260,13 @@ def test_resumed_csv_is_the_uninterrupted_csv(batches):
     assert resumed[0] == single[0]
     assert [line.split(",")[0] for line in resumed[1:]] == sorted(_students()), "rows not in student order"
     single_rows = _csv_rows(batches.single / "grades.csv")
+    timed = {**_records(batches.out / "grades.records.jsonl"), **{
+        f"single {k}": r for k, r in _records(batches.single / "grades.records.jsonl").items()}}
+    timed_out = {s.removeprefix("single ") for s, r in timed.items() if _hit_a_time_limit(r)}
+    assert len(timed_out) <= 2, f"time limits hit in too many gradings to compare: {sorted(timed_out)}"
     for student, row in _csv_rows(batches.out / "grades.csv").items():
         kind = _students()[student]
-        if kind.may_kill:  # when a grader is killed, which checks finished first depends on timing
+        if kind.may_kill or {student, kind.name} & timed_out:  # which checks finish first depends on timing
             continue
         assert row == single_rows[kind.name], f"{student} differs from an uninterrupted {kind.name}"
     scores = [cell for row in single_rows.values() for cell in row]
@@ -272,10 +284,12 @@ def test_every_row_is_honest(batches):
         assert {c["id"] for c in record["checks"]} == set(reference)
         text = "\n".join(record["notes"] + [c["message"] for c in record["checks"]])
         assert kind.note in text, f"{kind.name}: {kind.note!r} not in its feedback: {text[:500]}"
+        # A mistake must lose its checks; the other checks of its part may go either way, other parts keep theirs.
+        mistaken = {c["task"] for c in record["checks"] if c["id"] in kind.loses_checks}
         for check in record["checks"]:
             if _loses(kind, check["id"], check["task"]):
                 assert check["score"] == 0, f"{kind.name} earned {check['id']}"
-            elif kind.may_kill:
+            elif kind.may_kill or check["task"] in mistaken:
                 assert check["score"] <= reference[check["id"]]
             else:
                 assert check["score"] == reference[check["id"]], f"{kind.name} lost {check['id']}: {check['message']}"
@@ -286,10 +300,16 @@ def test_every_row_is_honest(batches):
 def test_class_report_and_histogram(batches):
     """Are the class report (per check: how many lost it, the most common message; the slowest) and its PNG there?"""
     report = (batches.out / "grades.report.md").read_text(encoding="utf-8")
+    records = _records(batches.out / "grades.records.jsonl")
     assert report.startswith(f"# Class report: {CLASS_SIZE} submissions")
-    lost = sum(_loses(kind, "vae_loss.formula", "vae_loss") for kind in _students().values())
-    assert f"| `vae_loss.formula` | 3 | {lost} |" in report
-    assert "is not implemented yet" in report and "## Slowest gradings" in report
+    for check_id in ("vae_loss.formula", "reparameterize.gradients", "cifar10.batches"):
+        lost = [c for r in records.values() for c in r["checks"] if c["id"] == check_id and c["score"] < c["points"]]
+        message, count = Counter(c["message"] for c in lost).most_common(1)[0]
+        assert f"| `{check_id}` | {points_text(lost[0]['points'])} | {len(lost)} | " in report
+        shown = " ".join(message.split()).replace("|", "\\|")[:40]  # one line of a Markdown table
+        assert shown in report and f"({count}) |" in report
+    slowest = max(records.values(), key=lambda r: r["seconds"])
+    assert f"| {slowest['student']} | {slowest['seconds']:.1f} |" in report.split("## Slowest gradings")[1]
     assert "\ud800" not in report and "\x1b" not in report
     png = (batches.out / "grades.histogram.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
