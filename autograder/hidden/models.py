@@ -45,13 +45,13 @@ def backward_reaches_every_parameter(student):
 
 
 @check("conv_vae.learns", task="ConvVAE", points=1,
-       feedback="Ten Adam steps on one simple batch should lower the loss clearly: forward must return "
+       feedback="Thirty Adam steps on one simple batch should halve the loss: forward must return "
                 "(x_hat, mu, logvar) in that order, computed with gradients (no torch.no_grad, no .detach()).")
 def a_few_steps_lower_the_loss(student):
-    """Do ten Adam steps on one fixed batch (dark top half, bright bottom half) lower the loss by 10 %?"""
+    """Do thirty Adam steps on one fixed batch (dark top half, bright bottom half) halve the loss?"""
     halves = (torch.arange(32) >= 16).float().view(1, 1, 32, 1).expand(4, 3, 32, 32).contiguous()
-    losses = student.probe("training_losses", "ConvVAE", dict(hidden_dim=4, latent_dim=4), halves, 10, 1e-2)
-    assert losses[-1] < 0.9 * losses[0], f"the loss went from {losses[0]:.1f} to {losses[-1]:.1f}"
+    losses = student.probe("training_losses", "ConvVAE", dict(hidden_dim=4, latent_dim=4), halves, 30, 1e-2)
+    assert losses[-1] < 0.5 * losses[0], f"the loss went from {losses[0]:.1f} to {losses[-1]:.1f}"
 
 
 @check("vae.gradients_reach_all", task="VAE", points=1,

@@ -90,7 +90,7 @@ MISTAKES = [
             "conv_vae.every_layer_learns conv_vae.gradients_reach_all", "use every layer"),
     mistake("forward under torch.no_grad()", Edit("ConvVAE", "        mu, logvar = self.encode(x)\n",
                                                   "        with torch.no_grad():\n            mu, logvar = self.encode(x)\n"),
-            "conv_vae.every_layer_learns conv_vae.learns conv_vae.gradients_reach_all", "no torch.no_grad"),
+            "conv_vae.every_layer_learns conv_vae.gradients_reach_all", "torch.no_grad()"),
     mistake("MNIST VAE output left flat", Edit("VAE", ".view(len(z), *self.image_shape)", ""), "vae.shapes", "(B, 1, 28, 28)"),
     mistake("MNIST VAE without sigmoid", Edit("VAE", "torch.sigmoid(self.fc4(h))", "self.fc4(h)"), "vae.ends_in_sigmoid", "one sigmoid"),
     mistake("MNIST VAE logvar head unused", Edit("VAE", "return self.fc_mu(h), self.fc_logvar(h)", "return self.fc_mu(h), self.fc_mu(h)"),
@@ -149,6 +149,8 @@ MISTAKES = [
     mistake("ConvVAE channels not doubling", Edit("ConvVAE", "channels = [hidden_dim * 2**i for i in range(num_layers)]",
                                                   "channels = [hidden_dim] * num_layers"),
             "conv_vae.layers conv_vae.encoder_layers conv_vae.seed_size", "hidden_dim * 2**i"),
+    mistake("decoder output detached", Edit("ConvVAE", "        return self.decoder(h)\n", "        return self.decoder(h).detach()\n"),
+            "conv_vae.every_layer_learns conv_vae.gradients_reach_all conv_vae.learns", "no .detach()"),
     # train_epoch
     mistake("no zero_grad: gradients add up", Edit("train_epoch", "        optimizer.zero_grad()\n", ""),
             "train_epoch.fresh_gradients", "optimizer.zero_grad()"),
