@@ -4,8 +4,9 @@ For every setting: parameters, training FLOP per image (3x the forward pass's co
 FLOPs, counted by ``torch.utils.flop_counter``), memory for weights + gradients + Adam's two
 moments (16 bytes per parameter, fp32; activations come on top), training images/s **measured
 here on the CPU** (one full step: forward, vae_loss, backward, Adam; best of a few), and time
-per epoch: measured on this CPU, and **estimated from the FLOP count** for a laptop GPU and a
-T4 (no GPU is measured here; see ``GPUS`` for the assumptions).
+per epoch: measured on one core of this CPU (CPU time, so other jobs on a shared machine do not
+skew it; a laptop's 4 cores train about 3x faster), and **estimated from the FLOP count** for a
+laptop GPU and a T4 (no GPU is measured here; see ``GPUS`` for the assumptions).
 
     PYTHONPATH=. python benchmarks/model_costs.py [--quick]
 """
@@ -73,21 +74,30 @@ def training_flops_per_image(model: nn.Module, image_shape: tuple[int, int, int]
 
 
 def cpu_images_per_second(model: nn.Module, loss: Callable, image_shape: tuple[int, int, int], steps: int) -> float:
-    """Training images/s on this CPU: the best of ``steps`` timed steps after one warm-up step."""
+    """Training images per second of one CPU core: the best of ``steps`` steps after a warm-up step.
+
+    One thread, timed by the CPU time it used (``time.thread_time``), not the wall clock: on a
+    machine shared with other jobs that is the figure that does not depend on their load.
+    """
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(BATCH, *image_shape)
 
     def step() -> float:
-        began = time.perf_counter()
+        began = time.thread_time()
         x_hat, mu, logvar = model(x)
         value = loss(x_hat, x, mu, logvar)
         optimizer.zero_grad(set_to_none=True)
         value.backward()
         optimizer.step()
-        return time.perf_counter() - began
+        return time.thread_time() - began
 
-    step()
-    return BATCH / min(step() for _ in range(steps))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        step()
+        return BATCH / min(step() for _ in range(steps))
+    finally:
+        torch.set_num_threads(threads)
 
 
 def duration(seconds: float) -> str:
@@ -115,11 +125,11 @@ def main() -> None:
                 if setting.measure else None)
         rows.append((setting, parameters, flops, rate))
         del model
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, batch {BATCH}; GPU columns are "
+    print(f"torch {torch.__version__}, CPU columns: one core, batch {BATCH}; GPU columns are "
           f"estimates: FLOP per epoch / ({UTILISATION:.0%} of fp32 peak: "
           + ", ".join(f"{name} {peak / 1e12:.1f} TFLOP/s" for name, peak in GPUS.items()) + ")\n")
-    print("| setting | parameters | GFLOP / training image | weights + Adam | images/s, this CPU (measured) "
-          "| epoch, this CPU (measured) | " + " | ".join(f"epoch, {name} (estimate)" for name in GPUS) + " |")
+    print("| setting | parameters | GFLOP / training image | weights + Adam | images/s, one CPU core (measured) "
+          "| epoch, one CPU core (measured) | " + " | ".join(f"epoch, {name} (estimate)" for name in GPUS) + " |")
     print("|---|---|---|---|---|---|" + "---|" * len(GPUS))
     for setting, parameters, flops, rate in rows:
         memory = parameters * ADAM_BYTES_PER_PARAMETER / 2**20

@@ -52,5 +52,6 @@ def test_first_batches_limits_steps_and_keeps_the_loader_look():
     loader = DataLoader(TensorDataset(torch.rand(50, 3)), batch_size=10)
     limited = FirstBatches(loader, max_steps=2)
     assert len(limited) == 2 and len(list(limited)) == 2
-    assert limited.dataset is loader.dataset and limited.batch_size == 10
+    assert len(limited.dataset) == 20 and limited.batch_size == 10  # as many images as the batches hold
+    assert FirstBatches(loader, max_steps=9).dataset is loader.dataset
     assert len(list(FirstBatches(loader))) == 5

@@ -47,7 +47,7 @@ class Settings:
     face_latent_dim: int = 128
     full_face_hidden_dim: int = 64
     cpu_face_hidden_dim: int = 32
-    cpu_face_steps: int = 20
+    cpu_face_steps: int = 140
 
     def face_hidden_dim(self, device_type: str) -> int:
         """The face model's width on this kind of device."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import Subset
 from tqdm.auto import tqdm
 
 from vae_course.checkpoints import read_checkpoint, restore, save_checkpoint
@@ -107,14 +108,18 @@ def evaluate(
 class FirstBatches:
     """The first ``max_steps`` batches of ``loader`` (all of them for None), behind a progress bar.
 
-    Keeps ``dataset`` and ``batch_size`` and has a length, like the loader it wraps, so the
-    notebook's ``train_epoch`` can treat it as one.
+    Has a length, ``batch_size`` and ``dataset`` like the loader it wraps, so the notebook's
+    ``train_epoch`` can treat it as one. When it cuts the epoch short, ``dataset`` is only as
+    long as the images its batches hold, so a loop that divides by ``len(loader.dataset)``
+    still reports the loss per image.
     """
 
     def __init__(self, loader: Any, max_steps: int | None = None, desc: str = "train") -> None:
         self.loader, self.max_steps, self.desc = loader, max_steps, desc
-        self.dataset = getattr(loader, "dataset", None)
         self.batch_size = getattr(loader, "batch_size", None)
+        self.dataset = getattr(loader, "dataset", None)
+        if self.dataset is not None and self.batch_size and len(self) < len(loader):
+            self.dataset = Subset(self.dataset, range(min(len(self.dataset), len(self) * self.batch_size)))
 
     def __len__(self) -> int:
         return len(self.loader) if self.max_steps is None else min(self.max_steps, len(self.loader))
