@@ -1,15 +1,20 @@
-"""Time grading one submission: this autograder against ``nbgrader autograde``, side by side.
+"""Time grading: one ``grade``, ``nbgrader autograde`` and a class through ``grade-batch``, beside their goals.
 
-Both grade the reference solution. nbgrader executes every cell (in fast mode, since it sets
+All grade the reference solution. nbgrader executes every cell (in fast mode, since it sets
 NBGRADER_EXECUTION=autograde), so its time includes the notebook's training steps; the
-autograder runs only the definitions, in its sandbox. Run:
+autograder runs only the definitions, in its sandbox. ``grade-batch`` grades ``--batch`` copies;
+its figure is scaled to the 200 submissions of the goal. ``--profile`` adds where one ``grade``
+spends its time in the grader's process (the worker's own time shows there as waiting). Run:
 
-    bash run.sh python benchmarks/grading_speed.py [--repeats 5]
+    bash run.sh python benchmarks/grading_speed.py [--repeats 5] [--batch 40] [--profile]
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import shutil
 import statistics
 import subprocess
@@ -42,9 +47,41 @@ def nbgrader_course(root: Path) -> None:
     shutil.copy(REFERENCE, submitted / "vae.ipynb")
 
 
+GOALS = {"grade": 3.0, "autograde": 10.0, "class": 240.0}  # seconds, on two CPU cores (issue 15)
+CLASS_SIZE = 200
+
+
+def grade_batch_seconds(root: Path, copies: int) -> float:
+    """Seconds ``grade-batch`` takes over ``copies`` copies of the reference solution."""
+    folder = root / "class"
+    folder.mkdir()
+    for i in range(copies):
+        shutil.copy(REFERENCE, folder / f"student{i:03d}.ipynb")
+    return _timed([sys.executable, "-m", "autograder", "grade-batch", str(folder), "--csv", str(root / "grades.csv")],
+                  REPO_ROOT)
+
+
+def profile_one_grade(root: Path, top: int = 25) -> str:
+    """cProfile of one ``grade`` in this process: the grader's side, sorted by cumulative time."""
+    from autograder.__main__ import main as autograder_main
+
+    profiler = cProfile.Profile()
+    profiler.runcall(autograder_main, ["grade", str(REFERENCE), "--json", str(root / "profiled.json")])
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    return text.getvalue()
+
+
+def _row(figure: str, seconds: float, goal: float, detail: str) -> str:
+    verdict = "meets" if seconds <= goal else "misses"
+    return f"{figure:<44} {seconds:8.2f} s   goal <= {goal:5.0f} s  {verdict}   {detail}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=40, help="submissions graded by grade-batch (0: skip)")
+    parser.add_argument("--profile", action="store_true", help="also profile one grade in this process")
     args = parser.parse_args()
     ours, theirs = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,10 +92,20 @@ def main() -> None:
             ours.append(_timed([sys.executable, "-m", "autograder", "grade", str(REFERENCE),
                                 "--json", str(Path(tmp) / "results.json")], REPO_ROOT))
             theirs.append(_timed([sys.executable, "-m", "nbgrader", "autograde", "vae", "--force"], course))
+        batch = grade_batch_seconds(Path(tmp), args.batch) if args.batch else None
+        profile = profile_one_grade(Path(tmp)) if args.profile else None
     ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
-    print(f"python -m autograder grade      median {ours_median:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in ours)})")
-    print(f"nbgrader autograde (fast mode)  median {theirs_median:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in theirs)})")
+    print(f"{os.cpu_count()} CPU cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
+    print(_row("python -m autograder grade, median", ours_median, GOALS["grade"],
+               f"runs: {', '.join(f'{t:.2f}' for t in ours)}"))
+    print(_row("nbgrader autograde (fast mode), median", theirs_median, GOALS["autograde"],
+               f"runs: {', '.join(f'{t:.2f}' for t in theirs)}"))
+    if batch is not None:
+        print(_row(f"grade-batch, {CLASS_SIZE} submissions", batch * CLASS_SIZE / args.batch, GOALS["class"],
+                   f"{args.batch} took {batch:.1f} s, {60 * args.batch / batch:.1f} per minute"))
     print(f"ratio nbgrader / autograder: {theirs_median / ours_median:.2f}x")
+    if profile:
+        print("\nwhere one grade spends its time in the grader's process:\n" + profile)
 
 
 if __name__ == "__main__":
