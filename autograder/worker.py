@@ -3,7 +3,8 @@
 It reads requests as JSON lines on stdin and answers on the file descriptor given as its
 argument. Anything the student's code prints goes to /dev/null, so it cannot reach the grader,
 the report or the terminal. It runs each kept statement of the notebook separately, so one that
-fails costs only the names it defines.
+fails costs only the names it defines. Before it runs any, it locks itself to its allow-list
+(``_confine``).
 """
 from __future__ import annotations
 
