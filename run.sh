@@ -44,10 +44,15 @@ case "$cmd" in
         cd "$repo"  # writes out/ in the repository
         exec python -m vae_course main "$@" ;;
     test)
-        if [ $# -eq 0 ]; then
-            cd "$repo"  # the whole suite: pytest's testpaths apply from the repository only
-        fi
-        exec python -m pytest --rootdir "$repo" -c "$repo/pyproject.toml" "$@" ;;
+        # pytest runs in the repository (its configuration and testpaths apply there); test paths
+        # given relative to the caller's directory are made absolute first.
+        caller="$PWD"
+        args=()
+        for arg in "$@"; do
+            if [[ "$arg" != -* && -e "$caller/${arg%%::*}" ]]; then args+=("$caller/$arg"); else args+=("$arg"); fi
+        done
+        cd "$repo"
+        exec python -m pytest ${args[@]+"${args[@]}"} ;;
     python)
         exec python "$@" ;;
 esac
