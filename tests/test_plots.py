@@ -69,3 +69,16 @@ def test_traversal_varies_the_most_used_latents_only():
     assert decoded[:, 3].tolist() == [-1, -1, -1, 0, 0, 0, 1, 1, 1]  # rows vary dims[0]
     assert decoded[:, 1].tolist() == [-1, 0, 1] * 3  # columns vary dims[1]
     assert decoded[:, [0, 2]].abs().sum() == 0
+
+
+def test_importing_the_helpers_keeps_the_kernels_backend():
+    """Does a kernel's inline backend survive importing the helpers (so plt.show() works in the notebook)?"""
+    import os
+    import subprocess
+    import sys
+
+    inline = "module://matplotlib_inline.backend_inline"
+    code = "import vae_course.plots, vae_course.figures, matplotlib; print(matplotlib.get_backend())"
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MPLBACKEND": inline},
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == inline
