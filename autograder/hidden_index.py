@@ -16,4 +16,6 @@ HIDDEN_CHECKS: dict[str, tuple[tuple[str, float], ...]] = {
     "interpolate": (("interpolate.endpoints", 1), ("interpolate.linear_path", 1), ("interpolate.eval_no_grad", 1)),
     "FFHQDataset": (("ffhq.sorted_recursive", 2), ("ffhq.converts_to_rgb", 1), ("ffhq.transform", 1)),
     "sample_images": (("sample_images.prior", 1),),
+    "train_epoch": (("train_epoch.train_mode", 1), ("train_epoch.fresh_gradients", 2), ("train_epoch.device", 1),
+                    ("train_epoch.image_batches", 1)),
 }
