@@ -10,7 +10,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-if [ -d solutions ] && [ -d tests ]; then commands="main|test|python"; else commands="python"; fi
+if [ -d "$repo/solutions" ] && [ -d "$repo/tests" ]; then commands="main|test|python"; else commands="python"; fi
 if [[ ! "${1:-}" =~ ^($commands)$ ]]; then
     echo "usage: bash run.sh {$commands} [ARGS...]" >&2
     [ "$commands" = python ] && echo "(this is the student bundle: see README.md)" >&2
