@@ -30,6 +30,7 @@ import psutil
 import pytest
 
 from autograder.batch import points_text
+from autograder.checks import load_checks
 from hostile import sabotage
 from mistakes import MISTAKES
 from variants import REFERENCE, REPO_ROOT, STUDENT, Edit, edited_notebook
@@ -37,6 +38,7 @@ from variants import REFERENCE, REPO_ROOT, STUDENT, Edit, edited_notebook
 pytestmark = pytest.mark.slow
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "MPLBACKEND": "Agg"}
+FULL_MARKS = sum(check.points for check in load_checks())
 F_SETSIG = 10  # Linux's fcntl command; Python's fcntl module does not name it
 
 
@@ -329,7 +331,7 @@ def _grade(notebook: Path, out: Path) -> subprocess.CompletedProcess:
 def _assert_complete(out: Path, run: subprocess.CompletedProcess) -> dict:
     assert run.returncode == 0, run.stderr.decode(errors="replace")[-3000:]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert results["max_score"] == 54 and len([t for t in results["tests"] if t["max_score"]]) > 30
+    assert results["max_score"] == FULL_MARKS and len([t for t in results["tests"] if t["max_score"]]) > 30
     assert (out / "feedback.md").read_text(encoding="utf-8").startswith("# Feedback")
     run.stdout.decode("utf-8")  # the table, strictly UTF-8
     return results
@@ -342,7 +344,7 @@ def test_grade_survives_unencodable_text(tmp_path):
     results = _assert_complete(tmp_path / "out", _grade(notebook, tmp_path / "out"))
     feedback = (tmp_path / "out" / "feedback.md").read_text(encoding="utf-8")
     assert "\ufffd" in feedback and "\x1b" not in feedback and "\x1b" not in results["output"]
-    assert results["score"] == 54 - sum(t["max_score"] for t in results["tests"] if t["name"].startswith("vae_loss."))
+    assert results["score"] == FULL_MARKS - sum(t["max_score"] for t in results["tests"] if t["name"].startswith("vae_loss."))
 
 
 @pytest.mark.parametrize("make", [_link_to(REFERENCE), _fifo], ids=["symlink", "fifo"])
@@ -391,4 +393,4 @@ def test_a_10_mb_cell_keeps_the_grader_under_2_gb(tmp_path):
     results = _assert_complete(tmp_path / "out", run)
     peak_kib = int(run.stderr.decode().strip().splitlines()[-1])
     assert peak_kib < 2 << 20, f"peak resident size {peak_kib / 2**20:.1f} GiB"
-    assert results["score"] == 54 and "too large" in results["output"]
+    assert results["score"] == FULL_MARKS and "too large" in results["output"]
