@@ -214,6 +214,7 @@ def _cell(text: str, limit: int = 160) -> str:
 def save_histogram(records: list[dict[str, Any]], path: Path) -> None:
     """A histogram of total scores, one bar per point."""
     from matplotlib.figure import Figure  # no pyplot: nothing global, no display needed
+    from matplotlib.ticker import MaxNLocator
 
     scores = [r["score"] for r in records]
     top = max([r["max_score"] for r in records] + [1])
@@ -222,6 +223,7 @@ def save_histogram(records: list[dict[str, Any]], path: Path) -> None:
     axes.hist(scores, bins=[b - 0.5 for b in range(int(top) + 2)], color="#4c72b0", edgecolor="white")
     axes.set_xlabel(f"total score (of {points_text(top)})")
     axes.set_ylabel("students")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of students, never 0.2 of one
     axes.set_title(f"Total scores of {len(scores)} submissions")
     figure.savefig(path, dpi=120)
 

@@ -83,7 +83,8 @@ def test_instructor_sequence_gives_full_marks_and_feedback_naming_each_part(tmp_
     for part in ("make_cifar10_loaders", "reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate",
                  "FFHQDataset", "sample_images", "train_epoch"):
         assert f"<code>{part}</code> (autograded)</a>" in summary
-    for question in ("Question 1", "Question 2", "Question 3", "Question 4", "Compare the two models"):
+    for question in ("Question 1", "Question 2", "Question 3", "Question 4", "Compare the models", "Result: interpolation",
+                     "Result: generated faces", "The KL term at work"):
         assert f">{question} (written response)</a> (Score: 2.0 / 2.0)" in summary
     assert summary.count("(written response)</a> (Score: 2.0 / 2.0)") == len(THEORY_IDS)
     assert page.count('<div id="toc">') == 1 and page.count("(Score: 79.0 / 79.0)</h4>") == 1

@@ -35,7 +35,7 @@ def test_self_check_prints_public_results(reference, capsys):
 
     self_check("vae_loss", dict(reference))
     printed = capsys.readouterr().out
-    assert "PASS vae_loss.hand_computed (2/2)" in printed and "public checks of vae_loss: 2/2 points" in printed
+    assert "PASS vae_loss.hand_computed (2/2)" in printed and "public checks of vae_loss: 5/5 points" in printed
 
 
 def test_self_check_explains_a_failure(reference, capsys):
@@ -79,9 +79,9 @@ def test_generate_autograde_feedback_export(tmp_path):
 
     with (course / "grades.csv").open() as handle:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(handle)}
-    assert scores == {"correct": (63.0, 79.0), "partial": (56.0, 79.0), "empty": (0.0, 79.0)}  # +16 graded by a person
+    assert scores == {"correct": (63.0, 79.0), "partial": (57.0, 79.0), "empty": (0.0, 79.0)}  # +16 graded by a person
     feedback = html.unescape((course / "feedback" / "partial" / "vae" / "vae.html").read_text())
-    assert "Autograder: vae_loss, 2/9 points" in feedback and "Hidden checks: 2/7 points" in feedback
+    assert "Autograder: vae_loss, 3/9 points" in feedback and "Hidden checks: 1/4 points" in feedback
     hidden_questions = [c.question for c in load_checks() if c.hidden]
     assert not any(question in feedback for question in hidden_questions)
     assert not (course / "feedback" / "partial" / "vae" / "data").exists()
