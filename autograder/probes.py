@@ -307,8 +307,9 @@ def training_epochs(ns: Namespace, seed: int, epochs: int, count: int, batch_siz
                     lr: float) -> dict[str, Any]:
     """Call the notebook's ``train_epoch`` for ``epochs`` epochs on the grader's LoopVAE and data.
 
-    The contract's ``vae_loss`` is lent to it, so a mistake in the loss costs the vae_loss points
-    only. The model arrives in eval mode each epoch, as the evaluation after an epoch leaves it.
+    The grader's stand-in objective is lent to it as ``vae_loss``, in the globals the function
+    reads (the caller's namespace may be a copy), so a mistake in the loss costs the vae_loss
+    points only. The model arrives in eval mode each epoch, as the evaluation after an epoch leaves it.
     Per epoch: what it returned, every forward pass (training mode, the device the batch was sent
     to, batch size, loss) and every optimizer step's gradient fit (``loop_harness.GradientWatch``).
     """
@@ -319,7 +320,7 @@ def training_epochs(ns: Namespace, seed: int, epochs: int, count: int, batch_siz
     watch = GradientWatch(model, optimizer)
     device = torch.device("cpu")
     results = []
-    with _lent(ns, "vae_loss", stand_in_objective):
+    with _lent(getattr(train_epoch, "__globals__", ns), "vae_loss", stand_in_objective):
         for _ in range(epochs):
             model.eval()
             forwards, steps = len(model.forwards), len(watch.fits)
