@@ -5,7 +5,7 @@ live in ``solutions/``, and ``nbgrader generate_assignment`` writes the student 
 ``course/``. Submissions, autograded and feedback folders are nbgrader's defaults.
 
 ``nbgrader autograde`` executes each submission in fast mode (it sets NBGRADER_EXECUTION,
-which ``vae_course.settings`` reads) in a confined kernel (``autograder.grading_kernel``: it
+which ``vae_course.settings`` reads) in a confined kernel (``autograder.sandbox.grading_kernel``: it
 reads only Python, the public modules and the submission's folder, writes only there, starts
 no process and opens no socket), then ``GradeOutsideKernel`` replaces the autograded cells'
 outputs with the scores the autograder computes outside the student's kernel.
@@ -19,7 +19,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-from autograder.grading_kernel import ConfinedKernelManager  # noqa: E402
+from autograder.sandbox.grading_kernel import ConfinedKernelManager  # noqa: E402
 from autograder.nbgrader_grades import GradeOutsideKernel  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)

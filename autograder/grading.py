@@ -16,7 +16,7 @@ from pathlib import Path
 from autograder.checks import Check, load_checks
 from autograder.errors import WorkerFailure
 from autograder.results import CheckResult, run_check
-from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox.process import Limits, Sandbox
 from vae_course.notebook_code import CellProblem, Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"

@@ -58,7 +58,7 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
     ``prepare`` runs before the check's time starts: starting a worker again after an earlier
     part killed it must not eat into this check's time limit.
     """
-    from autograder.probes import seed_all
+    from autograder.sandbox.probes import seed_all
     from autograder.students import check_seed
 
     started = time.monotonic()

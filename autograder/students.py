@@ -12,11 +12,11 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograder import probes, protocol
+from autograder.sandbox import probes, protocol
 from autograder.errors import Missing, StudentError, describe_local
 
 if TYPE_CHECKING:
-    from autograder.sandbox import Sandbox
+    from autograder.sandbox.process import Sandbox
 
 
 def check_seed(check_id: str) -> int:

@@ -118,7 +118,7 @@ def _orphaned_workers() -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue  # not a process, or one that just ended
-        if parent == os.getpid() and b"autograder.worker" in command and int(entry.name) not in _grading_children:
+        if parent == os.getpid() and b"autograder.sandbox.worker" in command and int(entry.name) not in _grading_children:
             found.append(int(entry.name))
     return found
 

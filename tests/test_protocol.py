@@ -11,7 +11,7 @@ import json
 import pytest
 import torch
 
-from autograder import protocol
+from autograder.sandbox import protocol
 
 
 def _answer(ok: bytes) -> bytes:

@@ -5,7 +5,7 @@ import json
 
 from autograder.grading import CheckResult, GradeReport
 from autograder.report import feedback_markdown, gradescope_results, summary_table
-from autograder.sandbox import StudentError
+from autograder.errors import StudentError
 from autograder.text import REPLACEMENT, readable
 
 NASTY = "lone \ud800 surrogate, escape \x1b[2J\x1b]0;pwned\x07, bell \x07, bidi \u202eevil, nul \x00, cr \r"

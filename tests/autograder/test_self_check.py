@@ -72,7 +72,7 @@ def test_setup_cell_and_self_checks_import_nothing_posix_only(tmp_path):
 
 def test_the_finder_refuses_what_it_should(tmp_path):
     """Would the simulation notice the sandbox's POSIX-only imports, so that its silence means something?"""
-    script = FINDER.format(repo=str(REPO_ROOT), posix_only=POSIX_ONLY) + "import autograder.sandbox\n"
+    script = FINDER.format(repo=str(REPO_ROOT), posix_only=POSIX_ONLY) + "import autograder.sandbox.process\n"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode != 0 and "No module named" in done.stderr
 

@@ -425,7 +425,7 @@ HOOK_DISABLING = (
     """,
     """
     import sys
-    sys.modules['autograder.guard']._inside = lambda path, folder: True
+    sys.modules['autograder.sandbox.guard']._inside = lambda path, folder: True
     open(@HIDDEN@ + '/vae_loss.py').read(1)
     """,
 )
@@ -487,7 +487,7 @@ ENTRIES: list[Entry] = [
           edits(Edit("vae_loss", "def vae_loss(", dedent("""\
               def _forge(function):
                   import os, sys
-                  from autograder import protocol
+                  from autograder.sandbox import protocol
                   for number in range(1000):
                       os.write(int(sys.argv[1]), protocol.dumps({"id": number, "ok": {"errors": "forged"}}))
                   return function
@@ -623,7 +623,7 @@ ENTRIES: list[Entry] = [
                          "import os; os.truncate(@HIDDEN@ + '/vae_loss.py', 0)",
                          "import os; os.rename(@HIDDEN@ + '/vae_loss.py', 'stolen.py')",
                          "import os; os.chmod(@HIDDEN@, 0)",
-                         "open(@REPO@ + '/autograder/guard.py', 'a').write('\\nraise SystemExit\\n')")),
+                         "open(@REPO@ + '/autograder/sandbox/guard.py', 'a').write('\\nraise SystemExit\\n')")),
           sabotages=("vae_loss",)),
     Entry("filesystem_escapes", "reaches the canary folder through directory descriptors, fchmod, chdir, symlinks, "
           "xattrs and sqlite3",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.guard import available_layers
+from autograder.sandbox.guard import available_layers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEEDED = {"landlock", "seccomp"}
@@ -28,7 +28,7 @@ NEEDED = {"landlock", "seccomp"}
 CHILD = textwrap.dedent("""
     import ctypes, fcntl, json, os, socket, sys, termios
     from pathlib import Path
-    from autograder import guard
+    from autograder.sandbox import guard
 
     workdir, repo, terminal = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     layers = guard.install_kernel_layers(guard.Allowed(workdir, tuple(guard.python_installation())))

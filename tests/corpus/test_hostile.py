@@ -23,8 +23,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.guard import available_layers
-from autograder.sandbox import Limits
+from autograder.sandbox.guard import available_layers
+from autograder.sandbox.process import Limits
 from hostile import ENTRIES, HIDDEN, TASKS, Entry, Targets
 from variants import REFERENCE, REPO_ROOT
 

@@ -32,7 +32,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.syscalls import NUMBERS
+from autograder.sandbox.syscalls import NUMBERS
 
 
 class ConfinementFailed(RuntimeError):

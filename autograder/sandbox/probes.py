@@ -15,7 +15,7 @@ import numpy
 import torch
 from torch import nn
 
-from autograder.loop_harness import GradientWatch, LoopVAE, loop_loader, stand_in_objective
+from autograder.sandbox.loop_harness import GradientWatch, LoopVAE, loop_loader, stand_in_objective
 from autograder.tiny_vae import TinyVAE
 
 Namespace = dict[str, Any]

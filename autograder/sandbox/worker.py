@@ -33,7 +33,7 @@ def describe(error: BaseException) -> dict[str, str]:
 
 
 def _send(channel: BinaryIO, message: dict[str, Any]) -> None:
-    from autograder import protocol
+    from autograder.sandbox import protocol
 
     try:
         data = protocol.dumps(message)
@@ -59,9 +59,9 @@ def _confine(channel: BinaryIO, data_dir: Path) -> None:
     Readable: Python, this copy of the grader's public modules (nothing else is in its folder),
     the fixture data and the working directory; writable: the working directory.
     """
-    from autograder import guard
+    from autograder.sandbox import guard
 
-    code = Path(__file__).resolve().parent.parent
+    code = Path(__file__).resolve().parents[2]
     allowed = guard.Allowed(Path.cwd(), (*guard.python_installation(), code, data_dir))
     try:
         layers = guard.install(allowed)
@@ -74,7 +74,7 @@ def _confine(channel: BinaryIO, data_dir: Path) -> None:
 def serve(requests: BinaryIO, channel: BinaryIO, data_dir: Path) -> None:
     import torch
 
-    from autograder import probes, protocol
+    from autograder.sandbox import probes, protocol
 
     torch.set_num_threads(1)
     _preload()

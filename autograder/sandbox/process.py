@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import protocol
+from autograder.sandbox import protocol
 from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure, _text  # noqa: F401 (re-exported)
 from vae_course.notebook_code import Statement
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _remove(path: Path) -> None:
 PUBLIC_PACKAGES = ("autograder", "vae_course")
 NOT_FOR_THE_WORKER = ("autograder/hidden", "autograder/gradescope")
 # The worker's first lines: its working directory (where -c puts sys.path[0]) must not shadow a module.
-WORKER_LAUNCH = "import sys; del sys.path[0]; from autograder.worker import main; main()"
+WORKER_LAUNCH = "import sys; del sys.path[0]; from autograder.sandbox.worker import main; main()"
 
 
 def copy_worker_code(destination: Path) -> Path:

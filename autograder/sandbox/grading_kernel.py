@@ -19,7 +19,7 @@ from pathlib import Path
 from jupyter_client.manager import KernelManager
 
 # The kernel's first lines: the copy of the public modules first on sys.path, in place of the working directory.
-KERNEL_LAUNCH = "import sys; sys.path[0] = sys.argv[-1]; from autograder.grading_kernel import main; main()"
+KERNEL_LAUNCH = "import sys; sys.path[0] = sys.argv[-1]; from autograder.sandbox.grading_kernel import main; main()"
 
 
 class ConfinedKernelManager(KernelManager):
@@ -28,7 +28,7 @@ class ConfinedKernelManager(KernelManager):
     _code: Path | None = None
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        from autograder.sandbox import copy_worker_code
+        from autograder.sandbox.process import copy_worker_code
 
         command = super().format_kernel_cmd(extra_arguments)
         connection = command[command.index("-f") + 1]
@@ -41,7 +41,7 @@ class ConfinedKernelManager(KernelManager):
 
     def _remove_code(self) -> None:
         if self._code is not None:
-            from autograder.sandbox import _remove
+            from autograder.sandbox.process import _remove
 
             _remove(self._code)
             self._code = None
@@ -58,7 +58,7 @@ def _outside_python(entry: str, installation: list[Path]) -> bool:
 
 def main() -> None:
     """Start ipykernel on the connection file, confined before it runs anything a notebook sends."""
-    from autograder import guard
+    from autograder.sandbox import guard
 
     connection, modules = sys.argv[2], Path(sys.argv[3])
     folder, home = Path.cwd().resolve(), modules.parent / "home"
