@@ -42,7 +42,7 @@ shift || true
 case "$cmd" in
     main)
         cd "$repo"  # writes out/ in the repository
-        exec python -m vae_course main "$@" ;;
+        exec python -m course_tools main "$@" ;;
     test)
         # pytest runs in the repository (its configuration and testpaths apply there); test paths
         # given relative to the caller's directory are made absolute first.

@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from vae_course.course_build import COURSE, SOLUTIONS, generate_student_notebooks
+from course_tools.course_build import COURSE, SOLUTIONS, generate_student_notebooks
 
 REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
@@ -21,13 +21,13 @@ def _notebook_pairs():
 
 @pytest.mark.slow
 def test_course_is_what_the_generator_makes(tmp_path):
-    """Would `python -m vae_course build-course` leave course/ unchanged?"""
+    """Would `python -m course_tools build-course` leave course/ unchanged?"""
     generated = generate_student_notebooks(tmp_path)
     assert [p.relative_to(tmp_path) for p in generated] == [p.relative_to(COURSE) for _, p in _notebook_pairs()]
     for path in generated:
         committed = COURSE / path.relative_to(tmp_path)
         assert json.loads(path.read_text()) == json.loads(committed.read_text()), (
-            f"{committed} drifted from solutions/: run `bash run.sh python -m vae_course build-course`")
+            f"{committed} drifted from solutions/: run `bash run.sh python -m course_tools build-course`")
 
 
 @pytest.mark.parametrize("source,student", _notebook_pairs(), ids=lambda p: p.name)

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from autograder.bundles import build_student_bundle
-from vae_course.course_build import SOLUTIONS
+from course_tools.course_build import SOLUTIONS
 
 
 def _first_code_cell() -> str:

@@ -20,7 +20,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.grading import THEORY_IDS
-from vae_course.course_build import REPO_ROOT, SOLUTIONS
+from course_tools.course_build import REPO_ROOT, SOLUTIONS
 
 README = (REPO_ROOT / "README.md").read_text()
 REFERENCE = SOLUTIONS / "vae" / "vae.ipynb"

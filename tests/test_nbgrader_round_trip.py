@@ -14,7 +14,7 @@ import pytest
 
 from autograder.checks import load_checks
 from autograder.nbgrader_grades import TEST_PREFIX, autograded_cells
-from vae_course.course_build import COURSE, REPO_ROOT, SOLUTIONS
+from course_tools.course_build import COURSE, REPO_ROOT, SOLUTIONS
 
 REFERENCE = SOLUTIONS / "vae" / "vae.ipynb"
 

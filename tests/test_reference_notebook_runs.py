@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from vae_course.course_build import SOLUTIONS
-from vae_course.run_notebook import execute_notebook
+from course_tools.course_build import SOLUTIONS
+from course_tools.run_notebook import execute_notebook
 
 REFERENCE_NOTEBOOK = SOLUTIONS / "vae" / "vae.ipynb"
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from autograder.grading import THEORY_IDS
-from vae_course.course_build import COURSE, SOLUTIONS
+from course_tools.course_build import COURSE, SOLUTIONS
 
 SOURCE = SOLUTIONS / "vae" / "vae.ipynb"
 STUDENT = COURSE / "vae" / "vae.ipynb"

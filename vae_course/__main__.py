@@ -1,47 +1,11 @@
-"""Command line: ``python -m vae_course {main,build-course,train,demo}``."""
+"""Command line: ``python -m vae_course {train,demo}``.
+
+Repository tooling (``main``, ``build-course``) is ``python -m course_tools``.
+"""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from vae_course.course_build import SOLUTIONS, generate_student_notebooks
-
-
-def run_reference_notebooks(out: Path) -> None:
-    """Execute every reference notebook in fast mode; figures go to ``out/<assignment>``."""
-    from vae_course.run_notebook import execute_notebook
-
-    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
-        workdir = out / path.parent.name
-        workdir.mkdir(parents=True, exist_ok=True)
-        print(f"running {path.relative_to(SOLUTIONS.parent)} in fast mode ...", flush=True)
-        execute_notebook(path, workdir, data_dir=out / "data")
-        figures = sorted(p.relative_to(out) for p in workdir.rglob("*.png"))
-        print(f"  ok; figures: {', '.join(map(str, figures))}")
-
-
-def grade_shipped_notebooks(out: Path) -> bool:
-    """Grade every reference solution (it must get full marks) and its student notebook (0, with a report)."""
-    import json
-
-    from autograder.grading import grade_submission
-    from autograder.report import feedback_markdown, gradescope_results, summary_table
-    from vae_course.course_build import COURSE
-
-    full_marks = True
-    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
-        for kind, notebook in (("reference", path), ("student", COURSE / path.relative_to(SOLUTIONS))):
-            report = grade_submission(notebook)
-            folder = out / "grading" / path.parent.name / kind
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "results.json").write_text(json.dumps(gradescope_results(report), indent=2) + "\n")
-            (folder / "feedback.md").write_text(feedback_markdown(report))
-            print(f"\n{kind} {notebook.relative_to(SOLUTIONS.parent)}: {report.score:g}/{report.max_score:g} "
-                  f"(results.json and feedback.md in {folder})")
-            if kind == "reference":
-                print(summary_table(report))
-                full_marks &= report.score == report.max_score
-    return full_marks
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,9 +31,6 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vae_course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    main_job = commands.add_parser("main", help="grade the shipped notebooks, run the reference notebooks offline (fast mode), then the demo")
-    main_job.add_argument("--out", type=Path, default=Path("out"))
-    commands.add_parser("build-course", help="regenerate course/ from solutions/ with nbgrader")
     train_job = commands.add_parser("train", help="train a notebook's VAE with checkpoints and figures "
                                     "(several processes: torchrun --nproc_per_node=N -m vae_course train ...)")
     _add_train_arguments(train_job)
@@ -78,19 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_job.add_argument("--data", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    if args.command == "build-course":
-        for path in generate_student_notebooks():
-            print(f"wrote {path}")
-    elif args.command == "main":
-        from vae_course.demo import run_demo
-
-        full_marks = grade_shipped_notebooks(args.out)
-        run_reference_notebooks(args.out)
-        run_demo(args.out / "demo", data_dir=args.out / "data")
-        if not full_marks:
-            print("the reference solution did not get full marks")
-            return 1
-    elif args.command == "train":
+    if args.command == "train":
         from vae_course.trainer import TrainConfig, train
 
         train(TrainConfig(

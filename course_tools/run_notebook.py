@@ -1,4 +1,4 @@
-"""Execute a notebook top to bottom with a real Jupyter kernel, as a student's would run."""
+"""Execute notebooks top to bottom with a real Jupyter kernel, as a student's would run."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from vae_course.course_build import REPO_ROOT
+from course_tools.course_build import REPO_ROOT, SOLUTIONS
 from vae_course.settings import DATA_ENV, FAST_ENV
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # a kernel's own default; set in case the caller chose Agg
@@ -45,3 +45,14 @@ def execute_notebook(path: str | Path, workdir: str | Path, data_dir: str | Path
                                 resources={"metadata": {"path": str(workdir)}})
         client.execute()
     return notebook
+
+
+def run_reference_notebooks(out: Path) -> None:
+    """Execute every reference notebook in fast mode; figures go to ``out/<assignment>``."""
+    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
+        workdir = out / path.parent.name
+        workdir.mkdir(parents=True, exist_ok=True)
+        print(f"running {path.relative_to(SOLUTIONS.parent)} in fast mode ...", flush=True)
+        execute_notebook(path, workdir, data_dir=out / "data")
+        figures = sorted(p.relative_to(out) for p in workdir.rglob("*.png"))
+        print(f"  ok; figures: {', '.join(map(str, figures))}")
