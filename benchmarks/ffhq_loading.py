@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from vae_course.data.sources import ffhq_root, is_real_ffhq
 from vae_course.notebook_code import load_definitions
 from vae_course.settings import course_settings
-from vae_course.trainer import REFERENCE_NOTEBOOK
+from vae_course.train.config import REFERENCE_NOTEBOOK
 
 
 def images_per_second(loader: DataLoader, seconds: float) -> tuple[float, float]:

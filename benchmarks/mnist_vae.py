@@ -17,7 +17,8 @@ from pathlib import Path
 
 from vae_course.data.sources import is_real_mnist
 from vae_course.settings import course_settings
-from vae_course.trainer import TrainConfig, train
+from vae_course.train.config import TrainConfig
+from vae_course.train.trainer import train
 
 PYTORCH_EXAMPLES_TEST_LOSS = 105.5  # nats/image after 10 epochs, full MNIST
 

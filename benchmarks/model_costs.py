@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from vae_course.notebook_code import load_definitions
 from vae_course.settings import Settings
-from vae_course.trainer import REFERENCE_NOTEBOOK
+from vae_course.train.config import REFERENCE_NOTEBOOK
 
 # Sustained fp32 throughput assumed for these small convolutions: 35% of the card's fp32 peak.
 UTILISATION = 0.35

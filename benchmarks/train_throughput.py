@@ -20,7 +20,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from tqdm.auto import tqdm
 
 from vae_course.notebook_code import load_definitions
-from vae_course.trainer import REFERENCE_NOTEBOOK
+from vae_course.train.compute_format import ComputeFormat
+from vae_course.train.config import REFERENCE_NOTEBOOK
 from vae_course.training import batch_loss
 
 
@@ -80,12 +81,12 @@ def images_per_second(definitions: dict, variant: Variant, steps: int) -> tuple[
         model = model.to(memory_format=layout)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         x = torch.rand(variant.batch, 3, 32, 32).contiguous(memory_format=layout)
-        step_model = torch.compile(model) if variant.compiled else model
-        dtype = torch.bfloat16 if variant.bf16 else None
+        compute = ComputeFormat(torch.bfloat16 if variant.bf16 else None, variant.channels_last)
+        step_model = compute.wrap(torch.compile(model) if variant.compiled else model)
 
         def step() -> float:
             began = time.perf_counter()
-            loss = batch_loss(step_model, x, definitions["vae_loss"], dtype)
+            loss = batch_loss(step_model, x, definitions["vae_loss"])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "main":
         from course_tools.grade_shipped import grade_shipped_notebooks
         from course_tools.run_notebook import run_reference_notebooks
-        from vae_course.demo import run_demo
+        from vae_course.train.demo import run_demo
 
         full_marks = grade_shipped_notebooks(args.out)
         run_reference_notebooks(args.out)

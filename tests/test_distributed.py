@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from vae_course.checkpoints import CHECKPOINT_NAME
-from vae_course.distributed import World, init_world, mean_over_world
+from vae_course.train.distributed import World, init_world, mean_over_world
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from PIL import Image
 from torch import nn
 
 from vae_course import plots
-from vae_course.figures import latent_traversal, most_used_latents
+from vae_course.train.figures import latent_traversal, most_used_latents
 
 
 def _size(path) -> tuple[int, int]:
@@ -78,7 +78,7 @@ def test_importing_the_helpers_keeps_the_kernels_backend():
     import sys
 
     inline = "module://matplotlib_inline.backend_inline"
-    code = "import vae_course.plots, vae_course.figures, matplotlib; print(matplotlib.get_backend())"
+    code = "import vae_course.plots, vae_course.train.figures, matplotlib; print(matplotlib.get_backend())"
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MPLBACKEND": inline},
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == inline

@@ -1,6 +1,7 @@
 """Does the reference trainer train, checkpoint, resume and draw, on offline stand-in data?"""
 from __future__ import annotations
 
+import argparse
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import torch
 
 from vae_course.__main__ import main
 from vae_course.checkpoints import CHECKPOINT_NAME
-from vae_course.trainer import REFERENCE_NOTEBOOK, TrainConfig, epoch_seed, train
+from vae_course.train.config import REFERENCE_NOTEBOOK, TrainConfig, add_arguments, config_from_arguments
+from vae_course.train.trainer import epoch_seed, train
 
 FIGURES = {"training_images.png", "reconstructions.png", "samples.png", "interpolation.png", "loss_curves.png"}
 
@@ -87,6 +89,15 @@ def test_command_line_trains_a_given_notebook(tmp_path):
                  "--max-steps", "1", "--hidden-dim", "8", "--device", "cpu", "--seed", "3"]) == 0
     config = torch.load(out / CHECKPOINT_NAME, weights_only=True)["config"]
     assert config["notebook"] == str(notebook) and config["seed"] == 3 and config["hidden_dim"] == 8
+
+
+def test_command_line_defaults_are_the_configs():
+    """Does `train DATASET` with no options give TrainConfig's own defaults (one definition of them)?"""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert config_from_arguments(parser.parse_args(["cifar10"])) == TrainConfig(dataset="cifar10")
+    given = config_from_arguments(parser.parse_args(["ffhq", "--data", "d", "--hidden-dim", "8", "--lr", "0.5"]))
+    assert (given.data_dir, given.hidden_dim, given.lr) == (Path("d"), 8, 0.5)
 
 
 def test_unknown_dataset_is_refused(tmp_path):

@@ -15,7 +15,8 @@ DATA_ENV = "VAE_COURSE_DATA"
 NBGRADER_ENV = "NBGRADER_EXECUTION"
 
 
-def _flag(name: str) -> bool:
+def _flag_is_on(name: str) -> bool:
+    """Whether environment variable ``name`` says yes (1, true, yes, on)."""
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -67,10 +68,10 @@ def course_settings() -> Settings:
     steps on offline stand-in data; ``VAE_COURSE_OFFLINE=1`` never tries to download;
     ``VAE_COURSE_DATA`` says where datasets live.
     """
-    fast = _flag(FAST_ENV) or os.environ.get(NBGRADER_ENV) == "autograde"
+    fast = _flag_is_on(FAST_ENV) or os.environ.get(NBGRADER_ENV) == "autograde"
     return Settings(
         fast=fast,
-        offline=fast or _flag(OFFLINE_ENV),
+        offline=fast or _flag_is_on(OFFLINE_ENV),
         data_dir=Path(os.environ.get(DATA_ENV, "data")).expanduser(),
         epochs=1 if fast else 10,
         checkpoint_dir=Path("checkpoints") / ("fast" if fast else "full"),

@@ -1,15 +1,13 @@
-"""The trainer's training loop, and the epoch driver around the notebook's own loop.
+"""What the notebook trains with: its epoch driver around the student's own ``train_epoch``.
 
-The notebook's students write ``train_epoch`` themselves (a graded part); the trainer keeps
-its own ``train_epoch`` here, with autocast and channels-last. Every run reports loss the
-same way: nats per image (the loss is a sum over pixels, so the figure depends on the image
-size and is not comparable across datasets).
+The students write ``train_epoch`` themselves (a graded part), so this package has none: it
+resumes, limits and evaluates around theirs. Every run reports loss the same way: nats per
+image (the loss is a sum over pixels, so the figure depends on the image size and is not
+comparable across datasets).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -30,77 +28,22 @@ def batch_images(batch: torch.Tensor | tuple | list) -> torch.Tensor:
     return batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
-def to_device(x: torch.Tensor, device: torch.device, channels_last: bool = False) -> torch.Tensor:
-    """A batch on ``device``; 4-D batches optionally in the channels-last layout convolutions like."""
-    x = x.to(device, non_blocking=True)
-    return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
-
-
-def batch_loss(
-    model: nn.Module, x: torch.Tensor, loss_fn: LossFn, autocast_dtype: torch.dtype | None = None
-) -> torch.Tensor:
-    """The summed loss of one batch; the model may run under autocast, the loss never does.
-
-    Binary cross-entropy is not autocast-safe, and a sum over many pixels needs fp32 anyway,
-    so the model's outputs are cast back to fp32 before ``loss_fn``.
-    """
-    context = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else nullcontext()
-    with context:
-        x_hat, mu, logvar = model(x)
-    if autocast_dtype:
-        x_hat, mu, logvar = x_hat.float(), mu.float(), logvar.float()
+def batch_loss(model: nn.Module, x: torch.Tensor, loss_fn: LossFn) -> torch.Tensor:
+    """The summed loss of one batch already on the model's device."""
+    x_hat, mu, logvar = model(x)
     return loss_fn(x_hat, x, mu, logvar)
-
-
-def train_epoch(
-    model: nn.Module,
-    loader: Iterable,
-    loss_fn: LossFn,
-    optimizer: torch.optim.Optimizer,
-    device: torch.device,
-    max_steps: int | None = None,
-    desc: str = "train",
-    autocast_dtype: torch.dtype | None = None,
-    channels_last: bool = False,
-    show_progress: bool = True,
-) -> list[float]:
-    """One pass over ``loader`` (at most ``max_steps`` batches); the loss per image of each step.
-
-    The progress bar shows the last step's loss and this process's images per second.
-    """
-    model.train()
-    losses = []
-    total = len(loader) if max_steps is None else min(max_steps, len(loader))
-    progress = tqdm(islice(loader, max_steps), total=total, desc=desc, leave=False, disable=not show_progress)
-    images, start = 0, time.perf_counter()
-    for batch in progress:
-        x = to_device(batch_images(batch), device, channels_last)
-        loss = batch_loss(model, x, loss_fn, autocast_dtype)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item() / len(x))
-        images += len(x)
-        progress.set_postfix(loss=f"{losses[-1]:.1f}", img_s=f"{images / (time.perf_counter() - start):.0f}", refresh=False)
-    return losses
 
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module,
-    loader: Iterable,
-    loss_fn: LossFn,
-    device: torch.device,
-    max_steps: int | None = None,
-    autocast_dtype: torch.dtype | None = None,
-    channels_last: bool = False,
+    model: nn.Module, loader: Iterable, loss_fn: LossFn, device: torch.device, max_steps: int | None = None
 ) -> float:
-    """Mean loss per image (nats/image) over ``loader``."""
+    """Mean loss per image (nats/image) over ``loader`` (at most ``max_steps`` batches)."""
     model.eval()
     total, count = 0.0, 0
     for batch in islice(loader, max_steps):
-        x = to_device(batch_images(batch), device, channels_last)
-        total += batch_loss(model, x, loss_fn, autocast_dtype).item()
+        x = batch_images(batch).to(device, non_blocking=True)
+        total += batch_loss(model, x, loss_fn).item()
         count += len(x)
     return total / max(count, 1)
 
@@ -114,8 +57,8 @@ class FirstBatches:
     still reports the loss per image.
     """
 
-    def __init__(self, loader: Any, max_steps: int | None = None, desc: str = "train") -> None:
-        self.loader, self.max_steps, self.desc = loader, max_steps, desc
+    def __init__(self, loader: Any, max_steps: int | None = None, desc: str = "train", show_progress: bool = True) -> None:
+        self.loader, self.max_steps, self.desc, self.show_progress = loader, max_steps, desc, show_progress
         self.batch_size = getattr(loader, "batch_size", None)
         self.dataset = getattr(loader, "dataset", None)
         if self.dataset is not None and self.batch_size and len(self) < len(loader):
@@ -125,10 +68,12 @@ class FirstBatches:
         return len(self.loader) if self.max_steps is None else min(self.max_steps, len(self.loader))
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(tqdm(islice(self.loader, self.max_steps), total=len(self), desc=self.desc, leave=False))
+        return iter(tqdm(islice(self.loader, self.max_steps), total=len(self), desc=self.desc, leave=False,
+                         disable=not self.show_progress))
 
 
-def _architecture(model: nn.Module) -> dict[str, Any]:
+def _architecture_summary(model: nn.Module) -> dict[str, Any]:
+    """The model's class and weight shapes: a checkpoint of another architecture is not resumed."""
     return {"model": type(model).__name__, "shapes": {n: list(p.shape) for n, p in model.state_dict().items()}}
 
 
@@ -154,7 +99,7 @@ def fit_resumable(
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"train": [], "test": []}
-    done, architecture = 0, _architecture(model)
+    done, architecture = 0, _architecture_summary(model)
     if checkpoint.exists():
         state = read_checkpoint(checkpoint)
         if state["config"] == architecture:

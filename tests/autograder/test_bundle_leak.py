@@ -3,7 +3,10 @@
 Every function and class in the bundle's Python code whose name, parameter names or methods make
 it a candidate for a graded part (and every function of the arity of a part that takes only
 tensors and a model) is graded as that part, with all of the part's checks, hidden ones
-included. None may get the part's full marks.
+included. A function that takes the part's parameters among others (a training loop that also
+takes the loss, say) is graded too behind a thin adapter a student could write: the part's
+arguments by name, the objective the grader lends the part for a parameter that names a loss, a
+returned list averaged. None may get the part's full marks.
 """
 from __future__ import annotations
 
@@ -42,14 +45,31 @@ SCAN = textwrap.dedent('''
     TENSOR_PARTS = {"reparameterize", "vae_loss", "interpolate", "sample_images"}  # called with tensors and a model only
     # Code that manages processes, audit hooks and files: called with tensors it would test nothing
     # and could lock this very process (guard.install), so only its names are matched.
-    MACHINERY = ("guard", "worker", "sandbox", "supervisor", "__main__", "bundles", "course_build", "run_notebook",
-                 "nbgrader_grades", "distributed", "trainer", "demo", "checkpoints")
+    MACHINERY = ("guard", "worker", "sandbox", "supervisor", "__main__", "bundles", "nbgrader_grades", "distributed",
+                 "trainer", "demo", "checkpoints")
+
+    def adapted(obj, wanted):
+        """``obj`` behind the part's signature, or None when a required parameter could not be filled."""
+        params = inspect.signature(obj).parameters.values()
+        extra = [p.name for p in params if p.name not in wanted and p.default is p.empty
+                 and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if not set(wanted) < {p.name for p in params} or any("loss" not in name for name in extra):
+            return None
+
+        def part(*args):
+            lent = globals().get("vae_loss")  # what the part's probe lends, in the globals of this very function
+            returned = obj(**dict(zip(wanted, args)), **{name: lent for name in extra})
+            return sum(returned) / len(returned) if isinstance(returned, (list, tuple)) and returned else returned
+        return part
+
+    def adaptable(obj):
+        return inspect.isfunction(obj) and obj.__module__.rsplit(".", 1)[-1] not in MACHINERY
 
     def parts_for(name, obj):
         params = parameters(obj)
-        parts = {task for task, wanted in signatures.items() if name == task or (params is not None and params == wanted)}
-        machinery = obj.__module__.rsplit(".", 1)[-1] in MACHINERY
-        if inspect.isfunction(obj) and params is not None and not machinery:  # same arity, whatever the names
+        parts = {task for task, wanted in signatures.items() if name == task or (params is not None and params == wanted)
+                 or (adaptable(obj) and adapted(obj, wanted) is not None)}
+        if adaptable(obj) and params is not None:  # same arity, whatever the names
             parts |= {task for task in TENSOR_PARTS if len(params) == len(signatures[task])}
         if inspect.isclass(obj) and issubclass(obj, nn.Module) and hasattr(obj, "encode") and hasattr(obj, "decode"):
             parts |= {"ConvVAE", "VAE"}
@@ -74,11 +94,15 @@ SCAN = textwrap.dedent('''
     for qualified, parts in sorted(candidates.items()):
         obj = vars(importlib.import_module(qualified.rsplit(".", 1)[0]))[qualified.rsplit(".", 1)[1]]
         for part in sorted(parts):
-            with tempfile.TemporaryDirectory() as folder:
-                student = LocalStudent({part: obj}, Path(folder))
-                results = [run_check(c, student, {part}, {}) for c in checks if c.task == part]
-            if all(r.score == r.points for r in results):
-                solved.append(f"{qualified} solves {part}")
+            wrapped = adapted(obj, signatures[part]) if adaptable(obj) else None
+            for label, graded in ((qualified, obj), (f"{qualified} (adapted)", wrapped)):
+                if graded is None:
+                    continue
+                with tempfile.TemporaryDirectory() as folder:
+                    student = LocalStudent({part: graded}, Path(folder))
+                    results = [run_check(c, student, {part}, {}) for c in checks if c.task == part]
+                if all(r.score == r.points for r in results):
+                    solved.append(f"{label} solves {part}")
     print(json.dumps({"candidates": {k: sorted(v) for k, v in candidates.items()}, "solved": solved}))
 ''')
 
@@ -111,7 +135,8 @@ def test_no_code_in_the_student_bundle_solves_a_part(tmp_path):
 
 
 def test_the_leak_test_would_catch_a_leak(tmp_path):
-    """With the reference vae_loss planted in a copy of the bundle, does the scan report it?"""
+    """With the reference vae_loss and a training loop that takes the loss planted in a copy of the bundle, does the
+    scan report both (the loop behind the adapter a student could write)?"""
     with zipfile.ZipFile(build_student_bundle(tmp_path / "student.zip")) as archive:
         archive.extractall(tmp_path / "unpacked")
     bundle = tmp_path / "unpacked" / "vae-course"
@@ -119,5 +144,18 @@ def test_the_leak_test_would_catch_a_leak(tmp_path):
         "import torch\nimport torch.nn.functional as F\n\n\n"
         "def elbo(recon_x, x, mu, logvar):\n"
         "    bce = F.binary_cross_entropy(recon_x, x, reduction='sum')\n"
-        "    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n")
-    assert _scan(bundle, tmp_path, only="vae_course.planted")["solved"] == ["vae_course.planted.elbo solves vae_loss"]
+        "    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n\n\n"
+        "def run_epoch(model, loader, loss_fn, optimizer, device, max_steps=None):\n"
+        "    model.train()\n"
+        "    losses = []\n"
+        "    for batch in loader:\n"
+        "        x = (batch[0] if isinstance(batch, (list, tuple)) else batch).to(device)\n"
+        "        x_hat, mu, logvar = model(x)\n"
+        "        loss = loss_fn(x_hat, x, mu, logvar)\n"
+        "        optimizer.zero_grad()\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        losses.append(loss.item() / len(x))\n"
+        "    return losses\n")
+    assert _scan(bundle, tmp_path, only="vae_course.planted")["solved"] == [
+        "vae_course.planted.elbo solves vae_loss", "vae_course.planted.run_epoch (adapted) solves train_epoch"]

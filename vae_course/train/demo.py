@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vae_course.trainer import TrainConfig, train
+from vae_course.train.config import TrainConfig
+from vae_course.train.trainer import train
 
 DEMO_EPOCHS = 30
 

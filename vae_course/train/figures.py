@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
 from vae_course import plots
+from vae_course.data.splits import Splits
 from vae_course.training import batch_images
-
-if TYPE_CHECKING:
-    from vae_course.trainer import Splits, TrainConfig
 
 TRAVERSAL_VALUES = tuple(v / 2 for v in range(-5, 6))  # -2.5 .. 2.5: most of N(0, 1)'s mass
 
 
-def _images(data: Dataset, count: int) -> torch.Tensor:
+def _first_images(data: Dataset, count: int) -> torch.Tensor:
+    """The first ``count`` images of ``data`` as one batch, whatever its items' labels."""
     return torch.stack([batch_images(data[i]) for i in range(min(count, len(data)))])
 
 
@@ -42,23 +40,20 @@ def latent_traversal(model: nn.Module, dims: tuple[int, int], values: tuple[floa
 
 
 def write_figures(
-    model: nn.Module, definitions: dict[str, object], splits: Splits, config: TrainConfig,
-    history: dict[str, list[float]],
+    model: nn.Module, definitions: dict[str, object], splits: Splits, history: dict[str, list[float]], out: Path,
+    seed: int,
 ) -> list[Path]:
     """Training images, reconstructions, samples, an interpolation, loss curves (and, for
-    MNIST, a 2-D latent traversal) as PNGs under ``config.out / "figures"``."""
-    out = config.out / "figures"
+    MNIST, a 2-D latent traversal) as PNGs under ``out``; ``seed`` fixes which samples."""
     device = next(model.parameters()).device
-    name = {"mnist": "MNIST", "cifar10": "CIFAR-10", "ffhq": "FFHQ"}[config.dataset]
-    if "stand-in" in splits.description:
-        name += " stand-in"
+    name = splits.title
     model.eval()
-    torch.manual_seed(config.seed)
-    test = _images(splits.test, 256).to(device)
+    torch.manual_seed(seed)
+    test = _first_images(splits.test, 256).to(device)
     with torch.no_grad():
         reconstructed, _, _ = model(test[:8])
     paths = [
-        plots.save_image_grid(_images(splits.train, 32), out / "training_images.png", nrow=8,
+        plots.save_image_grid(_first_images(splits.train, 32), out / "training_images.png", nrow=8,
                               title=f"{name}: training images"),
         plots.save_reconstructions(test[:8], reconstructed, out / "reconstructions.png",
                                    title=f"{name} test images (top) and their reconstructions (bottom)"),
@@ -69,7 +64,7 @@ def write_figures(
         plots.save_loss_curves({"train": history["train"], "test": history["test"]}, out / "loss_curves.png",
                                title=f"{type(model).__name__} on {name}"),
     ]
-    if config.dataset == "mnist":
+    if splits.dataset == "mnist":
         dims = most_used_latents(model, test)
         paths.append(plots.save_latent_traversal(latent_traversal(model, dims, TRAVERSAL_VALUES), TRAVERSAL_VALUES,
                                                  dims, out / "latent_traversal.png"))
