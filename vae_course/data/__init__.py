@@ -6,5 +6,6 @@ the very loading code a student writes for the real data (``torchvision.datasets
 tests and offline. Stand-ins are built from real images that installed packages ship and
 are always labelled as what they are, never as the dataset whose format they borrow.
 :mod:`vae_course.data.sources` picks the real data when present or downloadable, else a
-stand-in.
+stand-in; :mod:`vae_course.data.splits` loads a dataset's training and test sets for the
+trainer and records whether they are a stand-in.
 """
