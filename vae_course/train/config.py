@@ -19,10 +19,11 @@ MNIST_HIDDEN_DIM = 400  # the notebook's VAE
 MNIST_BATCH_SIZE = 128  # as pytorch/examples
 
 
-def _option(default: Any, help: str, flag: str | None = None, choices: tuple[str, ...] | None = None,
+def _option(default: Any, explanation: str, flag: str | None = None, choices: tuple[str, ...] | None = None,
             command_line: bool = True) -> Any:
     """A field with a default and what the command line says about it."""
-    return field(default=default, metadata={"help": help, "flag": flag, "choices": choices, "command_line": command_line})
+    return field(default=default, metadata={"help": explanation, "flag": flag, "choices": choices,
+                                            "command_line": command_line})
 
 
 @dataclass(frozen=True)
