@@ -112,7 +112,7 @@ def the_assignment() -> Assignment:
                       HIDDEN_CHECKS)
 
 
-def test_cell_source(part: Part) -> str:
+def self_check_cell(part: Part) -> str:
     """What every part's test cell holds: the self-check, with the part's points from its metadata."""
     return (f"# Self-check of `{part.name}` ({part.points:g} points): run this cell to test your code against the "
             "public checks.\n# When your notebook is graded, this cell gets the points of all checks, public and "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignment import Assignment, read_assignment, test_cell_source
+from autograder.assignment import Assignment, read_assignment, self_check_cell
 from autograder.checks import Check, registered_checks
 from vae_course.notebook_code import extract_definitions
 
@@ -33,8 +33,8 @@ def _problems(notebook: nbformat.NotebookNode, assignment: Assignment, checks: l
         solution = nbformat.v4.new_notebook(cells=[cells[part.name]])
         if part.name not in extract_definitions(solution).names:
             problems.append(f"the solution cell {part.name!r} does not define `{part.name}`")
-        if cells[part.test_cell_id].source != test_cell_source(part):
-            problems.append(f"test cell {part.test_cell_id!r} should hold exactly:\n{test_cell_source(part)}")
+        if cells[part.test_cell_id].source != self_check_cell(part):
+            problems.append(f"test cell {part.test_cell_id!r} should hold exactly:\n{self_check_cell(part)}")
         own = [c for c in checks if c.task == part.name]
         if not any(not c.hidden for c in own):
             problems.append(f"part {part.name!r} has no public check")
