@@ -29,7 +29,8 @@ def score_of(results: Sequence[CheckResult]) -> str:
 
 def part_lines(results: Sequence[CheckResult], *, markdown: bool = False, show_hidden: bool = False,
                hidden_score: bool = True) -> list[str]:
-    """One line per check of a part, with what to fix under each failure; hidden checks only as a count.
+    """One line per check of a part (its id, as the table names it, points and question), with what to fix
+    under each failure; hidden checks only as a count.
 
     ``hidden_score`` adds the hidden checks' score (nbgrader shows it); the Markdown feedback
     leaves it out, since a hidden result is published only with the grades.
@@ -38,8 +39,10 @@ def part_lines(results: Sequence[CheckResult], *, markdown: bool = False, show_h
     for result in results:
         if result.hidden and not show_hidden:
             continue
-        text = f"{result.question} ({score_of([result])})"
-        lines.append(f"- **{mark(result)}** {text}" if markdown else f"{mark(result)} {text}")
+        if markdown:
+            lines.append(f"- **{mark(result)}** `{result.id}` ({score_of([result])}): {result.question}")
+        else:
+            lines.append(f"{mark(result)} {result.id} ({score_of([result])}): {result.question}")
         if not result.passed:
             lines.append(f"  - {result.message}" if markdown else f"     {result.message}")
     hidden = [r for r in results if r.hidden]
