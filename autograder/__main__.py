@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,grade-batch,bundle}``."""
+"""Command line: ``python -m autograder {grade,grade-batch,bundle,build-index}``."""
 from __future__ import annotations
 
 import argparse
@@ -64,6 +64,14 @@ def bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_index(args: argparse.Namespace) -> int:
+    from autograder.build_index import write_index
+
+    changed = write_index(args.notebook)
+    print("\n".join(f"wrote {path}" for path in changed) or "the index was up to date")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description="Grade vae-course submissions.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("--torch-index-url", metavar="URL",
                          help="PyTorch's CPU wheel index: Gradescope's setup.sh installs CPU-only torch from it")
     release.set_defaults(run=bundle)
+    index = commands.add_parser("build-index", help="copy the parts, points and hidden check names from the solution "
+                                "notebook and the checks into assignment_index.py and README.md")
+    index.add_argument("--notebook", type=Path, help="the solution notebook (default: solutions/vae/vae.ipynb)")
+    index.set_defaults(run=build_index)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character shows "?" instead of failing
     return args.run(args)

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from autograder.grading import GradeReport
 from autograder.supervisor import assemble, grade_supervised
-from autograder.text import readable
+from autograder.text import readable, shorten
 
 SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
 SLOWEST = 5
@@ -208,7 +208,7 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
 def _cell(text: str, limit: int = 160) -> str:
     """One table cell of Markdown: one line, no pipes, of a readable length."""
     text = " ".join(readable(text).split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return shorten(text, limit)
 
 
 def save_histogram(records: list[dict[str, Any]], path: Path) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.text import readable
+from autograder.text import readable, shorten
 
 
 class Missing(Exception):
@@ -24,8 +24,7 @@ class Timeout(WorkerFailure):
 
 def _text(value: Any, limit: int) -> str:
     """Text from student code, cut to ``limit`` characters: the submission chooses its length."""
-    text = readable(value) if isinstance(value, str) else ""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return shorten(readable(value), limit) if isinstance(value, str) else ""
 
 
 class ConfinementError(RuntimeError):

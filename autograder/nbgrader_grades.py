@@ -15,27 +15,15 @@ import nbformat
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.grading import CheckResult
+from autograder.assignment import TEST_PREFIX
+from autograder.render import part_lines, score_of
+from autograder.results import CheckResult
 from autograder.supervisor import grade_supervised
-
-TEST_PREFIX = "test_"
 
 
 def part_feedback(task: str, results: list[CheckResult]) -> str:
     """What the student sees under a part's test cell."""
-    lines = [f"Autograder: {task}, {sum(r.score for r in results):g}/{sum(r.points for r in results):g} points"]
-    for result in results:
-        if result.hidden:
-            continue
-        mark = "PASS" if result.score == result.points else "FAIL"
-        lines.append(f"{mark} {result.question} ({result.score:g}/{result.points:g})")
-        if result.score != result.points:
-            lines.append(f"     {result.message}")
-    hidden = [r for r in results if r.hidden]
-    if hidden:
-        lines.append(f"Hidden checks: {sum(r.score for r in hidden):g}/{sum(r.points for r in hidden):g} points "
-                     f"from {len(hidden)} checks.")
-    return "\n".join(lines) + "\n"
+    return "\n".join([f"Autograder: {task}, {score_of(results)} points", *part_lines(results)]) + "\n"
 
 
 def autograded_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

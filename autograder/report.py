@@ -5,13 +5,10 @@ import textwrap
 from typing import Any
 
 from autograder.grading import GradeReport
+from autograder.render import part_lines, points
 from autograder.text import readable
 
 HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def gradescope_results(report: GradeReport) -> dict[str, Any]:
@@ -19,13 +16,13 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
     hidden = [r for r in report.results if r.hidden]
     tests = [{"name": readable(f"{r.id}: {r.question}"), "score": r.score, "max_score": r.points,
               "output": readable(r.message), "visibility": "after_published" if r.hidden else "visible",
-              "status": "passed" if r.score == r.points else "failed"} for r in report.results]
+              "status": "passed" if r.passed else "failed"} for r in report.results]
     tests += [{"name": f"theory.{gid}: answer present (graded by a person)", "score": 0, "max_score": 0,
                "output": "Answered." if answered else "No answer yet.", "visibility": "visible"}
               for gid, answered in report.theory.items()]
     lines = list(report.notes)
     if hidden:
-        lines.append(f"{len(hidden)} hidden checks worth {_points(sum(r.points for r in hidden))} points are part of "
+        lines.append(f"{len(hidden)} hidden checks worth {points(sum(r.points for r in hidden))} points are part of "
                      "the score; their details are shown once grades are published.")
     return {"score": report.score, "max_score": report.max_score, "output": readable("\n".join(lines)),
             "visibility": "visible", "stdout_visibility": "hidden", "execution_time": round(report.seconds, 1),
@@ -38,20 +35,14 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
     visible = [r for r in report.results if show_hidden or not r.hidden]
     hidden = [r for r in report.results if r.hidden and not show_hidden]
     visible_points = sum(r.points for r in visible)
-    lines.append(f"**Checks shown here: {_points(sum(r.score for r in visible))} / {_points(visible_points)} points.**")
+    lines.append(f"**Checks shown here: {points(sum(r.score for r in visible))} / {points(visible_points)} points.**")
     if hidden:
-        lines.append(f"A further {len(hidden)} hidden checks are worth {_points(sum(r.points for r in hidden))} "
+        lines.append(f"A further {len(hidden)} hidden checks are worth {points(sum(r.points for r in hidden))} "
                      "points; they test the same parts more thoroughly and are reported when grades are published.")
     lines += [f"- Note: {note}" for note in report.notes]
-    task = None
-    for result in visible:
-        if result.task != task:
-            task = result.task
-            lines += ["", f"## `{task}`", ""]
-        mark = "PASS" if result.score == result.points else "FAIL"
-        lines.append(f"- **{mark}** {result.question} ({_points(result.score)}/{_points(result.points)})")
-        if result.score != result.points:
-            lines.append(f"  - {result.message}")
+    for task in dict.fromkeys(r.task for r in visible):
+        results = [r for r in report.results if r.task == task]
+        lines += ["", f"## `{task}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
         lines += [f"- `{gid}`: {'answered' if answered else '**no answer yet**'}" for gid, answered in report.theory.items()]
@@ -64,13 +55,13 @@ def summary_table(report: GradeReport, width: int = 100) -> str:
     indent = " " * (id_width + 11)
     rows = [f"{'check':<{id_width}}  {'points':>7}  result"]
     for r in report.results:
-        row = f"{r.id:<{id_width}}  {_points(r.score):>3}/{_points(r.points):<3}  "
-        if r.score == r.points:
+        row = f"{r.id:<{id_width}}  {points(r.score):>3}/{points(r.points):<3}  "
+        if r.passed:
             rows.append(row + "ok")
             continue
         text = ("(hidden) " if r.hidden else "") + " ".join(r.message.split())
         lines = textwrap.wrap(text, max(40, width - len(indent))) or [""]
         rows.append(row + lines[0])
         rows += [indent + line for line in lines[1:]]
-    rows.append(f"{'total':<{id_width}}  {_points(report.score):>3}/{_points(report.max_score):<3}  in {report.seconds:.1f} s")
+    rows.append(f"{'total':<{id_width}}  {points(report.score):>3}/{points(report.max_score):<3}  in {report.seconds:.1f} s")
     return readable("\n".join(rows))

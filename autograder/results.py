@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from autograder.checks import Check
 from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure
-from autograder.text import readable
+from autograder.text import readable, shorten
 
 MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
 
 
 @dataclass
 class CheckResult:
+    """One check's outcome, with the check's identity as plain values: it crosses processes as JSON."""
+
     id: str
     task: str
     question: str
@@ -29,9 +31,15 @@ class CheckResult:
     stopped: bool = False  # the worker hung or died during this check
 
     def __post_init__(self) -> None:
-        self.message = readable(self.message)
-        if len(self.message) > MESSAGE_CHARS:
-            self.message = self.message[:MESSAGE_CHARS - 3] + "..."
+        self.message = shorten(readable(self.message), MESSAGE_CHARS)
+
+    @classmethod
+    def of(cls, check: Check, score: float, message: str, seconds: float = 0.0, stopped: bool = False) -> CheckResult:
+        return cls(check.id, check.task, check.question, check.points, score, check.hidden, message, seconds, stopped)
+
+    @property
+    def passed(self) -> bool:
+        return self.score == self.points
 
 
 def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
@@ -75,8 +83,7 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
             student.begin(check.id, seconds)
             check.run(student)
         except WorkerFailure as error:
-            return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden,
-                               _failure(check, error, seconds), time.monotonic() - started, stopped=True)
+            return CheckResult.of(check, 0.0, _failure(check, error, seconds), time.monotonic() - started, stopped=True)
         except (AssertionError, Missing, StudentError) as error:
             message = _failure(check, error, seconds)
         except ConfinementError:
@@ -84,7 +91,5 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
         except Exception as error:  # noqa: BLE001 (e.g. a student's result of an unexpected type)
             message = check.feedback if check.hidden else f"{check.feedback} ({type(error).__name__}: {error})"
         else:
-            return CheckResult(check.id, check.task, check.question, check.points, check.points, check.hidden,
-                               "Passed.", time.monotonic() - started)
-    return CheckResult(check.id, check.task, check.question, check.points, 0.0, check.hidden, message,
-                       time.monotonic() - started)
+            return CheckResult.of(check, check.points, "Passed.", time.monotonic() - started)
+    return CheckResult.of(check, 0.0, message, time.monotonic() - started)

@@ -12,31 +12,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder.checks import TASKS, load_checks
-from autograder.hidden_index import HIDDEN_CHECKS
+from autograder.assignment import the_assignment
+from autograder.checks import load_checks
+from autograder.render import part_lines, points, score_of
 from autograder.results import run_check
 from autograder.students import LocalStudent
 
 
 def self_check(task: str, namespace: dict[str, Any]) -> None:
     """Print the public checks of ``task`` run on ``namespace`` (pass ``globals()``)."""
-    if task not in TASKS:
-        raise ValueError(f"unknown part {task!r}; the parts are {', '.join(TASKS)}")
+    part = the_assignment().part(task)
     checks = [c for c in load_checks(include_hidden=False) if c.task == task]
     with tempfile.TemporaryDirectory() as data_dir:
         student = LocalStudent(namespace, Path(data_dir))
         results = [run_check(check, student, set(namespace), {}) for check in checks]
-    for result in results:
-        mark = "PASS" if result.score == result.points else "FAIL"
-        print(f"{mark} {result.id} ({result.score:g}/{result.points:g}): {result.question}")
-        if result.score != result.points:
-            print(f"     {result.message}")
-    score, points = sum(r.score for r in results), sum(r.points for r in results)
-    hidden = HIDDEN_CHECKS.get(task, ())
-    hidden_points = sum(p for _, p in hidden)
-    print(f"public checks of {task}: {score:g}/{points:g} points, of {points + hidden_points:g} for this part.")
+    print("\n".join(part_lines(results)))
+    print(f"public checks of {task}: {score_of(results)} points, of {points(part.points)} for this part.")
+    hidden = the_assignment().hidden_checks.get(task, ())
     if hidden:
-        names = ", ".join(f"{name} ({p:g})" for name, p in hidden)
+        names = ", ".join(f"{name} ({points(p)})" for name, p in hidden)
         checks_word = "check" if len(hidden) == 1 else "checks"
-        print(f"At grading, {len(hidden)} hidden {checks_word} worth {hidden_points:g} points also run on inputs you "
-              f"do not see: {names}.")
+        print(f"At grading, {len(hidden)} hidden {checks_word} worth {points(sum(p for _, p in hidden))} points also "
+              f"run on inputs you do not see: {names}.")

@@ -19,11 +19,13 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading import THEORY_IDS
+from autograder.assignment import the_assignment
 from course_tools.course_build import REPO_ROOT, SOLUTIONS
 
 README = (REPO_ROOT / "README.md").read_text()
 REFERENCE = SOLUTIONS / "vae" / "vae.ipynb"
+ASSIGNMENT = the_assignment()
+TOTAL = float(ASSIGNMENT.total_points)  # nbgrader writes points as floats
 
 
 def _readme_nbgrader_commands() -> list[list[str]]:
@@ -67,7 +69,7 @@ def test_instructor_sequence_gives_full_marks_and_feedback_naming_each_part(tmp_
     for args in commands:
         if args[0] == "generate_feedback":  # the person grading the written answers comes first, in formgrader
             with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-                for grade_id in THEORY_IDS:
+                for grade_id in ASSIGNMENT.written_ids:
                     grade = gradebook.find_grade(grade_id, "vae", "vae", "alice")
                     grade.manual_score = grade.max_score
                 gradebook.db.commit()
@@ -76,7 +78,7 @@ def test_instructor_sequence_gives_full_marks_and_feedback_naming_each_part(tmp_
     assert keep.read_text() == "a dataset the instructor downloaded"
     with (course / "grades.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert [(r["student_id"], float(r["score"]), float(r["max_score"])) for r in rows] == [("alice", 79.0, 79.0)]
+    assert [(r["student_id"], float(r["score"]), float(r["max_score"])) for r in rows] == [("alice", TOTAL, TOTAL)]
     page = html.unescape((course / "feedback" / "alice" / "vae" / "vae.html").read_text())
     summary = page[page.index('<div id="toc">'):page.index("</ol>")]
     assert "Test cell" not in summary and "Written response<" not in summary
@@ -86,6 +88,6 @@ def test_instructor_sequence_gives_full_marks_and_feedback_naming_each_part(tmp_
     for question in ("Question 1", "Question 2", "Question 3", "Question 4", "Compare the models", "Result: interpolation",
                      "Result: generated faces", "The KL term at work"):
         assert f">{question} (written response)</a> (Score: 2.0 / 2.0)" in summary
-    assert summary.count("(written response)</a> (Score: 2.0 / 2.0)") == len(THEORY_IDS)
-    assert page.count('<div id="toc">') == 1 and page.count("(Score: 79.0 / 79.0)</h4>") == 1
+    assert summary.count("(written response)</a> (Score: 2.0 / 2.0)") == len(ASSIGNMENT.written)
+    assert page.count('<div id="toc">') == 1 and page.count(f"(Score: {TOTAL} / {TOTAL})</h4>") == 1
     assert "Student's answer" in page and "Grade cell: " in page and "Bootstrap v" in page  # nbgrader's page around it

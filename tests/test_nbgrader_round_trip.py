@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignment import the_assignment
 from autograder.checks import load_checks
 from autograder.nbgrader_grades import TEST_PREFIX, autograded_cells
 from course_tools.course_build import COURSE, REPO_ROOT, SOLUTIONS
@@ -57,7 +58,7 @@ def _nbgrader(course: Path, *args: str) -> None:
 
 @pytest.mark.slow
 def test_generate_autograde_feedback_export(tmp_path):
-    """Do a correct, a partly wrong and an empty submission get 63, 56 and 0 through real nbgrader?"""
+    """Do a correct, a partly wrong and an empty submission get full, partial and no automatic points through real nbgrader?"""
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy(REPO_ROOT / "nbgrader_config.py", course)
@@ -79,7 +80,10 @@ def test_generate_autograde_feedback_export(tmp_path):
 
     with (course / "grades.csv").open() as handle:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(handle)}
-    assert scores == {"correct": (63.0, 79.0), "partial": (57.0, 79.0), "empty": (0.0, 79.0)}  # +16 graded by a person
+    assignment = the_assignment()
+    full, total = assignment.automatic_points, assignment.total_points  # the written answers are graded by a person
+    partial = full - assignment.part("vae_loss").points + 3  # vae_loss keeps 3 points, as its feedback says below
+    assert scores == {"correct": (full, total), "partial": (partial, total), "empty": (0.0, total)}
     feedback = html.unescape((course / "feedback" / "partial" / "vae" / "vae.html").read_text())
     assert "Autograder: vae_loss, 3/9 points" in feedback and "Hidden checks: 1/4 points" in feedback
     hidden_questions = [c.question for c in load_checks() if c.hidden]

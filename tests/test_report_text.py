@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from autograder.grading import CheckResult, GradeReport
+from autograder.nbgrader_grades import part_feedback
 from autograder.report import feedback_markdown, gradescope_results, summary_table
 from autograder.errors import StudentError
 from autograder.text import REPLACEMENT, readable
@@ -37,3 +38,11 @@ def test_every_report_encodes_as_strict_utf8_and_ascii_json():
     results = gradescope_results(report)
     assert all(REPLACEMENT in t["output"] for t in results["tests"] if t["max_score"])
     assert "\ud800" not in json.loads(json.dumps(results))["output"]
+
+
+def test_feedback_and_nbgrader_cells_show_a_check_the_same_way():
+    """Does a part read the same in the Markdown feedback and under nbgrader's test cell, hidden checks as a count?"""
+    report = _report()
+    markdown, cell = feedback_markdown(report), part_feedback("vae_loss", report.results)
+    assert "- **FAIL** `vae_loss.bce` (0/2): Is it BCE?" in markdown and "FAIL vae_loss.bce (0/2): Is it BCE?" in cell
+    assert "Hidden?" not in markdown + cell and "Hidden checks: 0/1 points from 1 checks." in cell

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from autograder.batch import Outputs, class_report, find_submissions, points_text, read_records, student_of, write_csv
-from autograder.grading import NotAFile, find_notebook
+from autograder.submission import NotAFile, find_notebook
 from autograder.supervisor import assemble
 
 PLAN = [{"id": f"part.check{n}", "task": "part", "question": f"Question {n}?", "points": 2, "hidden": n == 2}

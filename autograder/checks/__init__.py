@@ -17,8 +17,7 @@ from typing import Any, Protocol
 
 from hypothesis import HealthCheck, Phase, settings
 
-TASKS = ("make_cifar10_loaders", "reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate",
-         "FFHQDataset", "sample_images", "train_epoch")
+from autograder.assignment import the_assignment
 
 
 class Student(Protocol):
@@ -45,9 +44,7 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(id: str, *, task: str, points: float, feedback: str, seconds: float = 20.0) -> Callable:
-    """Register a check. ``feedback`` names the likely mistake when it fails."""
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}")
+    """Register a check of the part ``task``. ``feedback`` names the likely mistake when it fails."""
 
     def register(function: Callable[[Student], None]) -> Callable[[Student], None]:
         if id in REGISTRY:
@@ -67,8 +64,8 @@ def examples(count: int) -> settings:
                     print_blob=False)
 
 
-def load_checks(include_hidden: bool = True) -> list[Check]:
-    """All registered checks, public first then hidden, each group in task order."""
+def registered_checks(include_hidden: bool = True) -> list[Check]:
+    """Every check the check packages register, in no particular order (``build-index`` reads them)."""
     packages = ["autograder.checks"] + (["autograder.hidden"] if include_hidden else [])
     for package in packages:
         try:
@@ -79,5 +76,15 @@ def load_checks(include_hidden: bool = True) -> list[Check]:
             raise
         for info in pkgutil.iter_modules(module.__path__):
             importlib.import_module(f"{package}.{info.name}")
-    chosen = [c for c in REGISTRY.values() if include_hidden or not c.hidden]
-    return sorted(chosen, key=lambda c: (c.hidden, TASKS.index(c.task)))
+    return [c for c in REGISTRY.values() if include_hidden or not c.hidden]
+
+
+def load_checks(include_hidden: bool = True) -> list[Check]:
+    """The checks to run, public first then hidden, each group in the notebook's order of parts."""
+    parts = the_assignment().part_names
+    chosen = registered_checks(include_hidden)
+    for c in chosen:
+        if c.task not in parts:
+            raise ValueError(f"check {c.id!r} is of {c.task!r}, which is not a part of the assignment: declare the part "
+                             "in the solution notebook and run `python -m autograder build-index`")
+    return sorted(chosen, key=lambda c: (c.hidden, parts.index(c.task)))

@@ -14,6 +14,8 @@ import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from autograder.text import shorten
+
 
 def _student_location(error: BaseException) -> str:
     """The last place in the student's cells that the error passed through."""
@@ -26,10 +28,7 @@ def _student_location(error: BaseException) -> str:
 
 def describe(error: BaseException) -> dict[str, str]:
     """An error as short text a student can act on."""
-    message = str(error)
-    if len(message) > 300:
-        message = message[:300] + "..."
-    return {"type": type(error).__name__, "message": message, "where": _student_location(error)}
+    return {"type": type(error).__name__, "message": shorten(str(error), 300), "where": _student_location(error)}
 
 
 def _send(channel: BinaryIO, message: dict[str, Any]) -> None:

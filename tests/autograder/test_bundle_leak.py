@@ -18,7 +18,7 @@ import textwrap
 import zipfile
 
 from autograder.bundles import build_student_bundle
-from autograder.checks import TASKS
+from autograder.assignment import the_assignment
 from variants import REFERENCE, REPO_ROOT
 from vae_course.notebook_code import load_definitions
 
@@ -111,7 +111,7 @@ def _graded_signatures() -> dict[str, list[str]]:
     """Each part's parameter names, from the reference solution."""
     reference = load_definitions(REFERENCE)
     signatures = {}
-    for task in TASKS:
+    for task in the_assignment().part_names:
         target = reference[task].__init__ if inspect.isclass(reference[task]) else reference[task]
         signatures[task] = [p for p in inspect.signature(target).parameters if p != "self"]
     return signatures

@@ -12,6 +12,7 @@ import zipfile
 import nbformat
 import pytest
 
+from autograder.assignment import the_assignment
 from autograder.bundles import build_gradescope_bundle, build_student_bundle
 from autograder.checks import load_checks
 from variants import REFERENCE
@@ -74,5 +75,5 @@ def test_gradescope_run_autograder_grades_a_submission(tmp_path):
     env.pop("PYTHONPATH", None)
     subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, capture_output=True)
     results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == results["max_score"] == 63
+    assert results["score"] == results["max_score"] == the_assignment().automatic_points
     assert (root / "results" / "feedback.md").exists()

@@ -19,10 +19,10 @@ from textwrap import dedent, indent
 
 import nbformat
 
+from autograder.assignment import the_assignment
 from variants import REFERENCE, REPO_ROOT, Edit, edited_notebook
 
-TASKS = ("make_cifar10_loaders", "reparameterize", "vae_loss", "ConvVAE", "VAE", "interpolate", "FFHQDataset",
-         "sample_images", "train_epoch")
+TASKS = the_assignment().part_names
 HIDDEN = REPO_ROOT / "autograder" / "hidden"
 
 
