@@ -25,11 +25,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 
 from autograder.grading import CheckResult, GradeReport
 from autograder.text import readable
+
+if TYPE_CHECKING:
+    from autograder.sandbox.process import Zygote
 
 GRADER_MEMORY_BYTES = 8 << 30  # address space; grading the reference peaks at 3.7 GB of it (0.9 GB resident)
 GRADING_SECONDS = 600.0  # the child's own budget is 300 s of checks plus loading; past this it has hung
@@ -102,15 +105,15 @@ def assemble(submission: str, lines: list[str], returncode: int | None, timed_ou
     return report, f"the grader's process {how}"
 
 
-def _adopt_orphans() -> None:
+def adopt_orphans() -> None:
     """Become a child subreaper (Linux): a worker whose grader was killed is then reparented here, not to init."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _orphaned_workers() -> list[int]:
-    """This process's children that are sandbox workers but not grading children: a dead child's
-    worker, reparented here. Read from /proc (Linux, where the subreaper exists)."""
+    """This process's children that are worker zygotes or their workers (which carry the zygote's command
+    line) but not grading children: what a dead child left, reparented here. Read from /proc (Linux, where the subreaper exists)."""
     found = []
     for entry in Path("/proc").iterdir() if sys.platform.startswith("linux") else ():
         try:
@@ -118,16 +121,17 @@ def _orphaned_workers() -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue  # not a process, or one that just ended
-        if parent == os.getpid() and b"autograder.sandbox.worker" in command and int(entry.name) not in _grading_children:
+        if parent == os.getpid() and b"autograder.sandbox.zygote" in command and int(entry.name) not in _grading_children:
             found.append(int(entry.name))
     return found
 
 
-def _reap_orphans() -> None:
-    """Kill the workers a dead grading child left behind (each leads a session of its own and was
-    reparented here); nothing else of this process's children is touched (nbgrader's kernels)."""
+def reap_orphans() -> None:
+    """Kill the zygote and workers a dead grading child left behind (each leads a session of its own and
+    was reparented here); nothing else of this process's children is touched (nbgrader's kernels)."""
     with _children_lock:
-        for pid in _orphaned_workers():
+        while orphans := _orphaned_workers():  # a zygote killed here leaves its workers to this process
+            pid = orphans[0]
             for kill in (os.killpg, os.kill):  # its process group, then itself if it left the group
                 try:
                     kill(pid, signal.SIGKILL)
@@ -149,7 +153,7 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
     command = [sys.executable, "-m", "autograder.supervisor", str(submission)]
     command += [] if include_hidden else ["--public-only"]
     started = time.monotonic()
-    _adopt_orphans()
+    adopt_orphans()
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
         path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         with _children_lock:
@@ -173,7 +177,7 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
         finally:
             with _children_lock:
                 _grading_children.discard(child.pid)
-            _reap_orphans()
+            reap_orphans()
         log.seek(0)
         log_text = log.read()
     report, failure = assemble(str(submission), output.splitlines(), child.returncode, timed_out, log_text,
@@ -181,27 +185,16 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
     return report, failure, log_text
 
 
-def _cap_memory() -> None:
+def cap_memory() -> None:
     """A soft address-space limit, so the sandbox can still set the worker's own (lower or higher) limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = GRADER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(GRADER_MEMORY_BYTES, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def child_main(argv: list[str] | None = None) -> int:
-    """The child: grade, streaming the plan and each result to the parent as JSON lines on stdout."""
+def stream_grading(submission: str, include_hidden: bool, answers: IO[str], zygote: Zygote | None = None) -> None:
+    """Grade, writing the plan, each result and the report to ``answers`` as JSON lines as they are known."""
     from autograder.grading import grade_submission
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.supervisor")
-    parser.add_argument("submission")
-    parser.add_argument("--public-only", action="store_true")
-    args = parser.parse_args(argv)
-    _cap_memory()
-    # Ctrl-C reaches the whole terminal's process group: the parent decides (it kills this child), so that an
-    # interrupted grading is never mistaken for a finished one. A handler, not SIG_IGN: the worker must not inherit it.
-    signal.signal(signal.SIGINT, lambda *_: None)
-    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # anything else printed goes to the log, not into the answers
 
     def send(message: dict[str, Any]) -> None:
         answers.write(json.dumps(message) + "\n")
@@ -211,9 +204,24 @@ def child_main(argv: list[str] | None = None) -> int:
         send({"plan": [{"id": c.id, "task": c.task, "question": c.question, "points": c.points, "hidden": c.hidden}
                        for c in checks]})
 
-    report = grade_submission(args.submission, include_hidden=not args.public_only, on_plan=plan,
-                              on_result=lambda result: send({"result": dataclasses.asdict(result)}))
+    report = grade_submission(submission, include_hidden=include_hidden, on_plan=plan,
+                              on_result=lambda result: send({"result": dataclasses.asdict(result)}), zygote=zygote)
     send({"report": dataclasses.asdict(report)})
+
+
+def child_main(argv: list[str] | None = None) -> int:
+    """The child: grade, streaming the plan and each result to the parent as JSON lines on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.supervisor")
+    parser.add_argument("submission")
+    parser.add_argument("--public-only", action="store_true")
+    args = parser.parse_args(argv)
+    cap_memory()
+    # Ctrl-C reaches the whole terminal's process group: the parent decides (it kills this child), so that an
+    # interrupted grading is never mistaken for a finished one. A handler, not SIG_IGN: the worker must not inherit it.
+    signal.signal(signal.SIGINT, lambda *_: None)
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything else printed goes to the log, not into the answers
+    stream_grading(args.submission, not args.public_only, answers)
     return 0
 
 
