@@ -243,15 +243,19 @@ INHERITED_MEMORY_SEARCHES = {
         import sys
         for name, module in list(sys.modules.items()):
             if 'hidden' in name:
-                leaks.extend(getattr(value, '__doc__', None) or '' for value in vars(module).values() if callable(value))
+                leaks.extend(value.__doc__ or '' for value in vars(module).values()
+                             if callable(value) and getattr(value, '__module__', None) == name)
     """,
     "gc": """
         import gc
         for value in gc.get_objects():
-            if getattr(value, '__module__', None) and str(value.__module__).startswith('autograder.hidden'):
-                leaks.append(getattr(value, '__doc__', None) or '')
-            elif getattr(value, 'hidden', None) is True and isinstance(getattr(value, 'question', None), str):
-                leaks.append(value.question)
+            try:
+                if str(getattr(value, '__module__', '')).startswith('autograder.hidden'):
+                    leaks.append(value.__doc__ or '')
+                elif getattr(value, 'hidden', None) is True and isinstance(getattr(value, 'question', None), str):
+                    leaks.append(value.question)
+            except BaseException:
+                continue
     """,
     "/proc/self/mem": """
         import hashlib, re
