@@ -65,7 +65,7 @@ def _snapshot(paths: list[Path]) -> dict[str, tuple]:
 
 def _repo_files() -> list[Path]:
     """The repository's files that attacks aim at (the hidden checks, the guard) and the reference."""
-    return sorted(HIDDEN.glob("*.py")) + [REPO_ROOT / "autograder" / "guard.py", REFERENCE]
+    return sorted(HIDDEN.glob("*.py")) + [REPO_ROOT / "autograder" / "sandbox" / "guard.py", REFERENCE]
 
 
 def _hidden_lines() -> set[str]:
