@@ -24,11 +24,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from autograder.grading import GradeReport
 from autograder.supervisor import (GRADING_SECONDS, LOG_CHARS, PACKAGE_ROOT, adopt_orphans, assemble, cap_memory,
-                                   reap_orphans, stream_grading)
+                                   reap_orphans, skip_unused_imports, stream_grading)
+
+if TYPE_CHECKING:
+    from autograder.grading import GradeReport
 
 MAX_LOG_CHARS = 20 * LOG_CHARS
 
@@ -140,6 +142,7 @@ def serve(include_hidden: bool) -> None:
     from autograder.checks import load_checks
     from autograder.sandbox.process import Zygote
 
+    skip_unused_imports()
     cap_memory()
     signal.signal(signal.SIGINT, lambda *_: None)  # the batch decides: it kills the lane
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")

@@ -29,11 +29,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.sandbox import protocol, zygote
 from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure, _text  # noqa: F401 (re-exported)
-from vae_course.notebook_code import Statement
+if TYPE_CHECKING:  # type hints only: the notebook reader imports nbformat
+    from vae_course.notebook_code import Statement
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
