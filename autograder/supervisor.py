@@ -12,6 +12,7 @@ The child also caps its own memory, so a runaway allocation in the grader is an 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import dataclasses
 import json
@@ -209,20 +210,28 @@ def cap_memory() -> None:
 
 
 def stream_grading(submission: str, include_hidden: bool, answers: IO[str], zygote: Zygote | None = None) -> None:
-    """Grade, writing the plan, each result and the report to ``answers`` as JSON lines as they are known."""
-    from autograder.grading import grade_submission
+    """Grade, writing the plan, each result and the report to ``answers`` as JSON lines as they are known.
 
-    def send(message: dict[str, Any]) -> None:
-        answers.write(json.dumps(message) + "\n")
-        answers.flush()
+    Without a ``zygote`` (a lane's), one is started first of all, so that it imports torch while this
+    process imports the grading modules and the checks.
+    """
+    from autograder.sandbox.process import Zygote
 
-    def plan(checks: list) -> None:
-        send({"plan": [{"id": c.id, "task": c.task, "question": c.question, "points": c.points, "hidden": c.hidden}
-                       for c in checks]})
+    with contextlib.ExitStack() as stack:
+        zygote = zygote or stack.enter_context(Zygote())
+        from autograder.grading import grade_submission
 
-    report = grade_submission(submission, include_hidden=include_hidden, on_plan=plan,
-                              on_result=lambda result: send({"result": dataclasses.asdict(result)}), zygote=zygote)
-    send({"report": dataclasses.asdict(report)})
+        def send(message: dict[str, Any]) -> None:
+            answers.write(json.dumps(message) + "\n")
+            answers.flush()
+
+        def plan(checks: list) -> None:
+            send({"plan": [{"id": c.id, "task": c.task, "question": c.question, "points": c.points,
+                            "hidden": c.hidden} for c in checks]})
+
+        report = grade_submission(submission, include_hidden=include_hidden, on_plan=plan,
+                                  on_result=lambda result: send({"result": dataclasses.asdict(result)}), zygote=zygote)
+        send({"report": dataclasses.asdict(report)})
 
 
 def child_main(argv: list[str] | None = None) -> int:
