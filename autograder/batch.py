@@ -199,9 +199,9 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
     finally:
         progress.close()
         ledger.close()
-    pool.shutdown()
-    for lane in every_lane:
+    for lane in every_lane:  # before the pool's threads end: a lane dies with the thread that started it
         lane.close()
+    pool.shutdown()
     records = {s.student: ledger.records[s.student] for s in submissions if s.student in ledger.records}
     write_csv(outputs.csv, list(records.values()), check_ids)
     return records

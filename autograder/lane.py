@@ -15,6 +15,7 @@ and the next submission starts a new one).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import selectors
@@ -33,6 +34,15 @@ if TYPE_CHECKING:
     from autograder.grading import GradeReport
 
 MAX_LOG_CHARS = 20 * LOG_CHARS
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Be killed when the parent goes (Linux): a lane leads a session of its own, so a batch killed with its
+    process group would otherwise leave it (and its grading child) running. The kernel means the parent's
+    thread that started it: ``grade-batch`` closes its lanes before its pool's threads end."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 class Lane:
@@ -130,6 +140,7 @@ class Lane:
 
 def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygote: Any, log: int) -> int:
     """In the forked grading child: grade with the lane's checks and zygote, output to ``log``; its exit status."""
+    _die_with_parent()
     os.dup2(log, 1)
     os.dup2(log, 2)
     stream_grading(submission, include_hidden, answers, zygote)
@@ -142,6 +153,7 @@ def serve(include_hidden: bool) -> None:
     from autograder.checks import load_checks
     from autograder.sandbox.process import Zygote
 
+    _die_with_parent()
     skip_unused_imports()
     cap_memory()
     signal.signal(signal.SIGINT, lambda *_: None)  # the batch decides: it kills the lane
