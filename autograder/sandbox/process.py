@@ -143,6 +143,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._process: subprocess.Popen | None = None
+        self._spawned = False
         if control is not None:  # a session of a zygote started by another process
             self._control, self.code, self._home = control, code, None
             return
@@ -177,6 +178,7 @@ class Zygote:
                     self._control.settimeout(max(0.001, deadline - time.monotonic()))
                     answer = json.loads(self._control.recv(zygote.MAX_REQUEST_BYTES))
                     if answer["id"] == number:
+                        self._spawned = True
                         return int(answer["pid"])
         except (OSError, ValueError, KeyError, TypeError) as error:  # a timeout is an OSError
             raise WorkerFailure(f"the grader could not start the process that runs your code ({error})") from error
@@ -190,11 +192,15 @@ class Zygote:
             pass
 
     def close(self) -> None:
-        """Close the channel: the zygote kills this channel's workers (and, for the owner, leaves)."""
+        """Close the channel: the zygote kills this channel's workers (and, for the owner, leaves).
+
+        A zygote never asked for a worker (the submission could not be read) may still be importing:
+        it is killed rather than waited for.
+        """
         self._control.close()
         if self._process is not None:
             try:
-                self._process.wait(timeout=10)
+                self._process.wait(timeout=10 if self._spawned else 0)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
