@@ -24,14 +24,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from autograder.supervisor import (GRADING_SECONDS, LOG_CHARS, PACKAGE_ROOT, adopt_orphans, assemble, cap_memory,
                                    reap_orphans, skip_unused_imports, stream_grading)
 
 if TYPE_CHECKING:
     from autograder.grading import GradeReport
+    from autograder.sandbox.process import Zygote
 
 MAX_LOG_CHARS = 20 * LOG_CHARS
 PR_SET_PDEATHSIG = 1
@@ -138,7 +140,7 @@ class Lane:
             self.kill()
 
 
-def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygote: Any, log: int) -> int:
+def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygote: Zygote, log: int) -> int:
     """In the forked grading child: grade with the lane's checks and zygote, output to ``log``; its exit status."""
     _die_with_parent()
     os.dup2(log, 1)
@@ -170,6 +172,9 @@ def serve(include_hidden: bool) -> None:
                     status = 70
                     try:
                         status = _grade_forked(submission, include_hidden, answers, session, log.fileno())
+                    except BaseException:  # noqa: BLE001 (its last words, for the row: see supervisor._how_it_ended)
+                        traceback.print_exc()
+                        sys.stderr.flush()
                     finally:
                         os._exit(status)
                 session.close()  # the child's copy stays: the zygote kills its workers when the child ends
