@@ -129,7 +129,8 @@ def adopt_orphans() -> None:
 
 def _orphaned_workers() -> list[int]:
     """This process's children that are worker zygotes or their workers (which carry the zygote's command
-    line) but not grading children: what a dead child left, reparented here. Read from /proc (Linux, where the subreaper exists)."""
+    line) but not grading children: what a dead child left, reparented here. Read from /proc (Linux, where
+    the subreaper exists)."""
     found = []
     for entry in Path("/proc").iterdir() if sys.platform.startswith("linux") else ():
         try:
@@ -137,7 +138,8 @@ def _orphaned_workers() -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue  # not a process, or one that just ended
-        if parent == os.getpid() and b"autograder.sandbox.zygote" in command and int(entry.name) not in _grading_children:
+        zygote = b"autograder.sandbox.zygote" in command
+        if parent == os.getpid() and zygote and int(entry.name) not in _grading_children:
             found.append(int(entry.name))
     return found
 

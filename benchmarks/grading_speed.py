@@ -61,8 +61,8 @@ def grade_batch_seconds(root: Path, copies: int) -> tuple[float, list[float]]:
     folder.mkdir()
     for i in range(copies):
         shutil.copy(REFERENCE, folder / f"student{i:03d}.ipynb")
-    seconds = _timed([sys.executable, "-m", "autograder", "grade-batch", str(folder), "--csv", str(root / "grades.csv")],
-                     REPO_ROOT)
+    seconds = _timed([sys.executable, "-m", "autograder", "grade-batch", str(folder), "--csv",
+                      str(root / "grades.csv")], REPO_ROOT)
     records = (root / "grades.records.jsonl").read_text().splitlines()
     return seconds, [json.loads(line)["seconds"] for line in records]
 

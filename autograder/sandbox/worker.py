@@ -1,7 +1,8 @@
 """The only process that runs student code. Forked by the worker zygote (``zygote``) for ``sandbox.Sandbox``.
 
-It reads requests as JSON lines on its request descriptor and answers on its answer descriptor. Anything the student's code prints goes to /dev/null, so it cannot reach the grader,
-the report or the terminal. It runs each kept statement of the notebook separately, so one that
+It reads requests as JSON lines on its request descriptor and answers on its answer descriptor.
+Anything the student's code prints goes to /dev/null, so it cannot reach the grader, the report
+or the terminal. It runs each kept statement of the notebook separately, so one that
 fails costs only the names it defines. Before it runs any, it locks itself to its allow-list
 (``_confine``).
 """
