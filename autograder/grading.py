@@ -183,8 +183,8 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
     ``check_seconds`` replaces every check's own time limit (tests use a short one). ``on_plan``
     hears the checks before any student code runs and ``on_result`` each result as it is known,
     so that a supervising process keeps them if this one is killed (``autograder.supervisor``).
-    ``zygote`` forks the workers (a grading lane's, shared by its submissions); without one the
-    sandbox starts its own.
+    ``zygote`` forks the workers (one the caller started early, or a grading lane's, shared by its
+    submissions); without one the sandbox starts its own.
     """
     started = time.monotonic()
     report = GradeReport(submission=str(submission))
@@ -206,7 +206,7 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
     definitions = extract_definitions(notebook)
     definitions.problems[:0] = oversized
     report.notes += [f"Cell {p.cell} ({p.grade_id or 'no grade id'}) was skipped: {p.message}." for p in definitions.problems]
-    with Sandbox(definitions.statements, limits, zygote) as sandbox:  # a zygote of its own starts importing now
+    with Sandbox(definitions.statements, limits, zygote) as sandbox:  # without a zygote, starts its own now
         checks: list[Check] = []
         try:
             checks = load_checks(include_hidden)  # imports torch here while the zygote does the same
