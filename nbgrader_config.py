@@ -8,7 +8,8 @@ live in ``solutions/``, and ``nbgrader generate_assignment`` writes the student 
 which ``vae_course.settings`` reads) in a confined kernel (``autograder.sandbox.grading_kernel``: it
 reads only Python, the public modules and the submission's folder, writes only there, starts
 no process and opens no socket), then ``GradeOutsideKernel`` replaces the autograded cells'
-outputs with the scores the autograder computes outside the student's kernel.
+outputs with the scores the autograder computes outside the student's kernel; that grading
+starts before the kernel does (``StartGradingOutsideKernel``) and runs beside it.
 """
 import os
 import sys
@@ -20,7 +21,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 from autograder.sandbox.grading_kernel import ConfinedKernelManager  # noqa: E402
-from autograder.nbgrader_grades import GradeOutsideKernel  # noqa: E402
+from autograder.nbgrader_grades import GradeOutsideKernel, StartGradingOutsideKernel  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)
 
@@ -32,8 +33,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.Execute.kernel_manager_class = ConfinedKernelManager  # student code never runs with the instructor's rights
 c.Execute.timeout = 300  # per cell; fast-mode training cells take seconds
 c.Autograde.autograde_preprocessors = [
-    Execute, GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-    AssignLatePenalties, CheckCellMetadata,
+    StartGradingOutsideKernel, Execute, GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 
 # Feedback: nbgrader's page, whose summary names each part instead of "Test cell": the template in

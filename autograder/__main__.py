@@ -7,8 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.report import feedback_markdown, gradescope_results, summary_table
-from autograder.supervisor import grade_supervised
+from autograder.supervisor import grade_supervised, skip_unused_imports
 
 
 def _write(path: Path, text: str) -> None:
@@ -21,6 +20,8 @@ def grade(args: argparse.Namespace) -> int:
         print(f"python -m autograder grade: {args.submission} does not exist (relative to {Path.cwd()})", file=sys.stderr)
         return 2
     report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
+    from autograder.report import feedback_markdown, gradescope_results, summary_table  # once the child has started
+
     if failure:
         print(f"{log.strip()[-3000:]}\ngrading did not finish: {failure}", file=sys.stderr)
     if args.json:
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     index.add_argument("--notebook", type=Path, help="the solution notebook (default: solutions/vae/vae.ipynb)")
     index.set_defaults(run=build_index)
     args = parser.parse_args(argv)
+    skip_unused_imports()
     sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character shows "?" instead of failing
     return args.run(args)
 

@@ -1,7 +1,8 @@
 """Grade a class: every submission in folders, in parallel, each row kept as soon as it is graded.
 
-Each submission is graded by its own supervised child (``autograder.supervisor``), so one that
-kills or crashes its grader costs only its own row, and that row still says what happened.
+Each submission is graded by its own grading child, forked by a lane (``autograder.lane``) that
+imports the checks and starts a worker zygote once, so one that kills or crashes its grader costs
+only its own row, and that row still says what happened.
 Every finished grading is appended at once to a records file (JSON lines: scores, messages,
 time) and to the CSV, so a crash or Ctrl-C loses nothing; a re-run skips the students already
 in the records unless ``force``. At the end the CSV is rewritten in student order (so an
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
+import queue
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -24,7 +25,8 @@ from typing import Any
 from tqdm import tqdm
 
 from autograder.grading import GradeReport
-from autograder.supervisor import assemble, grade_supervised
+from autograder.lane import Lane
+from autograder.supervisor import assemble
 from autograder.text import readable, shorten
 
 SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
@@ -162,26 +164,24 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
     todo = [s for s in submissions if s.student not in earlier]
     check_ids = [c.id for c in load_checks(include_hidden)]
     ledger = _Ledger(outputs, earlier, check_ids)
-    running: set[subprocess.Popen] = set()
+    lanes: queue.SimpleQueue[Lane] = queue.SimpleQueue()
+    every_lane = [Lane(include_hidden) for _ in range(max(1, min(workers, len(todo))))]
+    for lane in every_lane:
+        lanes.put(lane)
 
     def grade(submission: Submission) -> dict[str, Any]:
-        children: list[subprocess.Popen] = []
-
-        def started(child: subprocess.Popen) -> None:
-            children.append(child)
-            running.add(child)
-
+        lane = lanes.get()
         try:
-            report, failure, _ = grade_supervised(submission.path, include_hidden, on_start=started)
-        except Exception as error:  # noqa: BLE001 (the child could not even start: still a row)
+            report, failure, _ = lane.grade(submission.path)
+        except Exception as error:  # noqa: BLE001 (the lane could not even start: still a row)
             report, failure = assemble(str(submission.path), [], None, False, f"{type(error).__name__}: {error}",
                                        include_hidden, 0.0)
         finally:
-            running.difference_update(children)
+            lanes.put(lane)
         return record_of(submission, report, failure)
 
     progress = tqdm(total=len(todo), unit="submission", desc="grading", dynamic_ncols=True)
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    pool = ThreadPoolExecutor(max_workers=len(every_lane))
     try:
         pending: set[Future] = {pool.submit(grade, s) for s in todo}
         while pending:
@@ -193,12 +193,14 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
                 progress.update()
     except BaseException:  # Ctrl-C: what is graded is kept; stop the rest
         pool.shutdown(wait=False, cancel_futures=True)
-        for child in list(running):
-            child.kill()
+        for lane in every_lane:
+            lane.kill()
         raise
     finally:
         progress.close()
         ledger.close()
+    for lane in every_lane:  # before the pool's threads end: a lane dies with the thread that started it
+        lane.close()
     pool.shutdown()
     records = {s.student: ledger.records[s.student] for s in submissions if s.student in ledger.records}
     write_csv(outputs.csv, list(records.values()), check_ids)

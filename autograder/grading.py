@@ -14,7 +14,7 @@ from pathlib import Path
 from autograder.checks import Check, load_checks
 from autograder.errors import WorkerFailure
 from autograder.results import CheckResult, run_check
-from autograder.sandbox.process import Limits, Sandbox
+from autograder.sandbox.process import Limits, Sandbox, Zygote
 from autograder.submission import read_submission
 from vae_course.notebook_code import Definitions
 
@@ -52,12 +52,15 @@ def _blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[st
 def grade_submission(submission: str | Path, include_hidden: bool = True, limits: Limits = Limits(),
                      budget_seconds: float = 300.0, check_seconds: float | None = None,
                      on_plan: Callable[[list[Check]], None] | None = None,
-                     on_result: Callable[[CheckResult], None] | None = None) -> GradeReport:
+                     on_result: Callable[[CheckResult], None] | None = None,
+                     zygote: Zygote | None = None) -> GradeReport:
     """Grade a notebook (or a folder holding one); always returns a complete report.
 
     ``check_seconds`` replaces every check's own time limit (tests use a short one). ``on_plan``
     hears the checks before any student code runs and ``on_result`` each result as it is known,
     so that a supervising process keeps them if this one is killed (``autograder.supervisor``).
+    ``zygote`` forks the workers (one the caller started early, or a grading lane's, shared by its
+    submissions); without one the sandbox starts its own.
     """
     started = time.monotonic()
     report = GradeReport(submission=str(submission))
@@ -72,14 +75,13 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
 
     report.theory, report.notes = submitted.theory, list(submitted.notes)
     definitions = submitted.definitions
-    with Sandbox(definitions.statements, limits) as sandbox:
+    with Sandbox(definitions.statements, limits, zygote) as sandbox:  # without a zygote, starts its own now
         checks: list[Check] = []
         try:
-            sandbox.launch()
-            checks = load_checks(include_hidden)  # imports torch here while the worker starts up
+            checks = load_checks(include_hidden)  # imports torch here while the zygote does the same
             if on_plan is not None:
                 on_plan(checks)
-            sandbox.wait_loaded()
+            sandbox.start()
             load_errors = sandbox.load_errors
             if "landlock" not in sandbox.layers:
                 report.notes.append("This machine has no Landlock: your code's reads and writes were confined by "

@@ -5,10 +5,13 @@ produces and can forge. This preprocessor runs after ``Execute``: it grades the 
 notebook with ``grade_supervised`` (student code in the sandbox's worker, scores computed in
 a grading child) and replaces every autograded test cell's outputs with that part's feedback and score,
 so nbgrader's gradebook and ``results.json`` agree. Hidden checks appear only as a count.
+``StartGradingOutsideKernel``, before ``Execute``, starts that grading while the kernel executes
+the notebook: the grader reads only the code cells' sources, which executing does not change.
 """
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -16,9 +19,12 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.assignment import TEST_PREFIX
+from autograder.grading import GradeReport
 from autograder.render import part_lines, score_of
 from autograder.results import CheckResult
 from autograder.supervisor import grade_supervised
+
+GRADING = "autograder_grading"  # the key of the started grading in nbconvert's resources
 
 
 def part_feedback(task: str, results: list[CheckResult]) -> str:
@@ -34,14 +40,33 @@ def autograded_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookN
             and cell.metadata["nbgrader"].get("grade_id", "").startswith(TEST_PREFIX)]
 
 
+def start_grading(nb: nbformat.NotebookNode) -> Future[GradeReport]:
+    """Grade ``nb`` as it is now, in a supervised child, from a thread of this process."""
+    def grade(text: str) -> GradeReport:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "submission.ipynb"
+            path.write_text(text, encoding="utf-8")
+            return grade_supervised(path)[0]  # in a child: a submission that kills its grader spares nbgrader
+
+    with ThreadPoolExecutor(1) as pool:  # the thread goes on after ``shutdown(wait=False)``
+        future = pool.submit(grade, nbformat.writes(nb))
+        pool.shutdown(wait=False)
+    return future
+
+
+class StartGradingOutsideKernel(NbGraderPreprocessor):
+    """Start grading the submission before ``Execute`` runs it, so both go on at once."""
+
+    def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
+        resources[GRADING] = start_grading(nb)
+        return nb, resources
+
+
 class GradeOutsideKernel(NbGraderPreprocessor):
     """Write each part's out-of-process score into its test cell as nbgrader's partial credit."""
 
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "submission.ipynb"
-            nbformat.write(nb, path)
-            report, _, _ = grade_supervised(path)  # in a child: a submission that kills its grader spares nbgrader
+        report = (resources.pop(GRADING, None) or start_grading(nb)).result()
         for cell in autograded_cells(nb):
             task = cell.metadata["nbgrader"]["grade_id"].removeprefix(TEST_PREFIX)
             results = [r for r in report.results if r.task == task]

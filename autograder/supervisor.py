@@ -12,6 +12,7 @@ The child also caps its own memory, so a runaway allocation in the grader is an 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import dataclasses
 import json
@@ -25,11 +26,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 
-from autograder.grading import CheckResult, GradeReport
 from autograder.text import readable
+
+if TYPE_CHECKING:  # the grading modules import nbformat and the checks: the parent imports them once its child runs
+    from autograder.grading import CheckResult, GradeReport
+    from autograder.sandbox.process import Zygote
 
 GRADER_MEMORY_BYTES = 8 << 30  # address space; grading the reference peaks at 3.7 GB of it (0.9 GB resident)
 GRADING_SECONDS = 600.0  # the child's own budget is 300 s of checks plus loading; past this it has hung
@@ -55,12 +59,25 @@ def _how_it_ended(returncode: int | None, timed_out: bool, log: str) -> str:
     return f"stopped with exit code {returncode}{cause}"
 
 
+def skip_unused_imports() -> None:
+    """Keep ``jsonschema`` (which nbformat imports) from importing ``rfc3987_syntax``.
+
+    That package builds a grammar at import, about 1.8 s of CPU in every grading process, only to
+    check the ``iri`` format, which nbformat's schemas never use. Call it before anything imports nbformat.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: an ImportError, which jsonschema expects
+
+
 def _result(data: dict[str, Any]) -> CheckResult:
+    from autograder.grading import CheckResult
+
     fields = {f.name for f in dataclasses.fields(CheckResult)}
     return CheckResult(**{key: value for key, value in data.items() if key in fields})
 
 
 def _plan_result(check: dict[str, Any], message: str) -> CheckResult:
+    from autograder.grading import CheckResult
+
     return CheckResult(check["id"], check["task"], check["question"], check["points"], 0.0, check["hidden"], message)
 
 
@@ -76,6 +93,8 @@ def assemble(submission: str, lines: list[str], returncode: int | None, timed_ou
              include_hidden: bool, seconds: float) -> tuple[GradeReport, str | None]:
     """The child's report, or one made from what it sent before it died (nothing lost, nothing made
     up), and how the child failed (``None`` when it finished)."""
+    from autograder.grading import GradeReport
+
     plan, results, final = None, {}, None
     for line in lines:
         try:
@@ -102,15 +121,16 @@ def assemble(submission: str, lines: list[str], returncode: int | None, timed_ou
     return report, f"the grader's process {how}"
 
 
-def _adopt_orphans() -> None:
+def adopt_orphans() -> None:
     """Become a child subreaper (Linux): a worker whose grader was killed is then reparented here, not to init."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def _orphaned_workers() -> list[int]:
-    """This process's children that are sandbox workers but not grading children: a dead child's
-    worker, reparented here. Read from /proc (Linux, where the subreaper exists)."""
+    """This process's children that are worker zygotes or their workers (which carry the zygote's command
+    line) but not grading children: what a dead child left, reparented here. Read from /proc (Linux, where
+    the subreaper exists)."""
     found = []
     for entry in Path("/proc").iterdir() if sys.platform.startswith("linux") else ():
         try:
@@ -118,16 +138,18 @@ def _orphaned_workers() -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue  # not a process, or one that just ended
-        if parent == os.getpid() and b"autograder.sandbox.worker" in command and int(entry.name) not in _grading_children:
+        zygote = b"autograder.sandbox.zygote" in command
+        if parent == os.getpid() and zygote and int(entry.name) not in _grading_children:
             found.append(int(entry.name))
     return found
 
 
-def _reap_orphans() -> None:
-    """Kill the workers a dead grading child left behind (each leads a session of its own and was
-    reparented here); nothing else of this process's children is touched (nbgrader's kernels)."""
+def reap_orphans() -> None:
+    """Kill the zygote and workers a dead grading child left behind (each leads a session of its own and
+    was reparented here); nothing else of this process's children is touched (nbgrader's kernels)."""
     with _children_lock:
-        for pid in _orphaned_workers():
+        while orphans := _orphaned_workers():  # a zygote killed here leaves its workers to this process
+            pid = orphans[0]
             for kill in (os.killpg, os.kill):  # its process group, then itself if it left the group
                 try:
                     kill(pid, signal.SIGKILL)
@@ -149,7 +171,7 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
     command = [sys.executable, "-m", "autograder.supervisor", str(submission)]
     command += [] if include_hidden else ["--public-only"]
     started = time.monotonic()
-    _adopt_orphans()
+    adopt_orphans()
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
         path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         with _children_lock:
@@ -159,6 +181,7 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
             _grading_children.add(child.pid)
         if on_start is not None:
             on_start(child)
+        import autograder.grading  # noqa: F401 (for ``assemble``: imported while the child starts, not after it)
         timed_out = False
         try:
             output, _ = child.communicate(timeout=seconds)
@@ -173,7 +196,7 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
         finally:
             with _children_lock:
                 _grading_children.discard(child.pid)
-            _reap_orphans()
+            reap_orphans()
         log.seek(0)
         log_text = log.read()
     report, failure = assemble(str(submission), output.splitlines(), child.returncode, timed_out, log_text,
@@ -181,39 +204,52 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
     return report, failure, log_text
 
 
-def _cap_memory() -> None:
+def cap_memory() -> None:
     """A soft address-space limit, so the sandbox can still set the worker's own (lower or higher) limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = GRADER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(GRADER_MEMORY_BYTES, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+def stream_grading(submission: str, include_hidden: bool, answers: IO[str], zygote: Zygote | None = None) -> None:
+    """Grade, writing the plan, each result and the report to ``answers`` as JSON lines as they are known.
+
+    Without a ``zygote`` (a lane's), one is started first of all, so that it imports torch while this
+    process imports the grading modules and the checks.
+    """
+    from autograder.sandbox.process import Zygote
+
+    with contextlib.ExitStack() as stack:
+        zygote = zygote or stack.enter_context(Zygote())
+        from autograder.grading import grade_submission
+
+        def send(message: dict[str, Any]) -> None:
+            answers.write(json.dumps(message) + "\n")
+            answers.flush()
+
+        def plan(checks: list) -> None:
+            send({"plan": [{"id": c.id, "task": c.task, "question": c.question, "points": c.points,
+                            "hidden": c.hidden} for c in checks]})
+
+        report = grade_submission(submission, include_hidden=include_hidden, on_plan=plan,
+                                  on_result=lambda result: send({"result": dataclasses.asdict(result)}), zygote=zygote)
+        send({"report": dataclasses.asdict(report)})
+
+
 def child_main(argv: list[str] | None = None) -> int:
     """The child: grade, streaming the plan and each result to the parent as JSON lines on stdout."""
-    from autograder.grading import grade_submission
-
     parser = argparse.ArgumentParser(prog="python -m autograder.supervisor")
     parser.add_argument("submission")
     parser.add_argument("--public-only", action="store_true")
     args = parser.parse_args(argv)
-    _cap_memory()
+    skip_unused_imports()
+    cap_memory()
     # Ctrl-C reaches the whole terminal's process group: the parent decides (it kills this child), so that an
     # interrupted grading is never mistaken for a finished one. A handler, not SIG_IGN: the worker must not inherit it.
     signal.signal(signal.SIGINT, lambda *_: None)
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything else printed goes to the log, not into the answers
-
-    def send(message: dict[str, Any]) -> None:
-        answers.write(json.dumps(message) + "\n")
-        answers.flush()
-
-    def plan(checks: list) -> None:
-        send({"plan": [{"id": c.id, "task": c.task, "question": c.question, "points": c.points, "hidden": c.hidden}
-                       for c in checks]})
-
-    report = grade_submission(args.submission, include_hidden=not args.public_only, on_plan=plan,
-                              on_result=lambda result: send({"result": dataclasses.asdict(result)}))
-    send({"report": dataclasses.asdict(report)})
+    stream_grading(args.submission, not args.public_only, answers)
     return 0
 
 

@@ -3,11 +3,10 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torchvision.transforms import functional as TF
 
 from autograder import expect
 from autograder.checks import check
-from autograder.fixtures import ffhq_fixture
+from autograder.fixtures import ffhq_fixture, rgb_tensor
 
 
 def expected_items(root: Path) -> list[torch.Tensor]:
@@ -15,7 +14,7 @@ def expected_items(root: Path) -> list[torch.Tensor]:
     items = []
     for path in sorted(root.rglob("*.png")):
         with Image.open(path) as image:
-            items.append(TF.to_tensor(image.convert("RGB")))
+            items.append(rgb_tensor(image))
     return items
 
 

@@ -12,31 +12,34 @@ a process limit. It is not a container: see README, "What the grader defends aga
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import itertools
+import json
 import os
 import pwd
-import resource
 import selectors
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from autograder.sandbox import protocol
+from autograder.sandbox import protocol, zygote
 from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure, _text  # noqa: F401 (re-exported)
-from vae_course.notebook_code import Statement
+if TYPE_CHECKING:  # type hints only: the notebook reader imports nbformat
+    from vae_course.notebook_code import Statement
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Limits:
     """What one worker may use."""
 
@@ -102,8 +105,8 @@ def _remove(path: Path) -> None:
 
 PUBLIC_PACKAGES = ("autograder", "vae_course")
 NOT_FOR_THE_WORKER = ("autograder/hidden", "autograder/gradescope")
-# The worker's first lines: its working directory (where -c puts sys.path[0]) must not shadow a module.
-WORKER_LAUNCH = "import sys; del sys.path[0]; from autograder.sandbox.worker import main; main()"
+# The zygote's first lines: its working directory (where -c puts sys.path[0]) must not shadow a module.
+ZYGOTE_LAUNCH = "import sys; del sys.path[0]; from autograder.sandbox.zygote import main; main()"
 
 
 def copy_worker_code(destination: Path) -> Path:
@@ -128,44 +131,114 @@ def copy_worker_code(destination: Path) -> Path:
     return destination
 
 
+class Zygote:
+    """The grader's handle on a worker zygote (``sandbox.zygote``): started once, asked for each worker.
+
+    It is started by exec, like a worker, with the worker's environment and a read-only copy of the
+    public modules of its own, so it starts importing at once, in parallel with the grader. Shared
+    by every ``Sandbox`` of a process; ``session`` gives a forked grading child a channel of its own.
+    """
+
+    def __init__(self, control: socket.socket | None = None, code: Path | None = None) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count()
+        self._process: subprocess.Popen | None = None
+        self._spawned = False
+        if control is not None:  # a session of a zygote started by another process
+            self._control, self.code, self._home = control, code, None
+            return
+        self.code = copy_worker_code(Path(tempfile.mkdtemp(prefix="vae-grade-code-")))
+        self._home = Path(tempfile.mkdtemp(prefix="vae-zygote-"))  # matplotlib's cache; no worker reads it
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(self.code), "HOME": str(self._home),
+               "TMPDIR": str(self._home), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE_LAUNCH, str(theirs.fileno())], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), cwd=self._home,
+            env=env, start_new_session=True)
+        theirs.close()
+
+    def session(self) -> "Zygote":
+        """A channel of its own to this zygote, for a forked child (its workers die when it closes)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with self._lock:
+            socket.send_fds(self._control, [json.dumps({"op": "session"}).encode()], [theirs.fileno()])
+        theirs.close()
+        return Zygote(ours, self.code)
+
+    def spawn(self, fds: tuple[int, int], request: dict[str, Any], deadline: float) -> int:
+        """Fork a worker serving ``fds`` (its requests, its answers); its pid."""
+        number = next(self._ids)
+        try:
+            with self._lock:
+                socket.send_fds(self._control, [json.dumps({"op": "spawn", "id": number, **request}).encode()],
+                                list(fds))
+                while True:  # an answer to an earlier request that timed out is passed over
+                    self._control.settimeout(max(0.001, deadline - time.monotonic()))
+                    answer = json.loads(self._control.recv(zygote.MAX_REQUEST_BYTES))
+                    if answer["id"] == number:
+                        self._spawned = True
+                        return int(answer["pid"])
+        except (OSError, ValueError, KeyError, TypeError) as error:  # a timeout is an OSError
+            raise WorkerFailure(f"the grader could not start the process that runs your code ({error})") from error
+
+    def reap(self, pid: int) -> None:
+        """Kill a worker and let the zygote wait for it; never raises."""
+        try:
+            with self._lock:
+                self._control.send(json.dumps({"op": "reap", "pid": pid}).encode())
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Close the channel: the zygote kills this channel's workers (and, for the owner, leaves).
+
+        A zygote never asked for a worker (the submission could not be read) may still be importing:
+        it is killed rather than waited for.
+        """
+        self._control.close()
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=10 if self._spawned else 0)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            _remove(self.code)
+            _remove(self._home)
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 _warned_unconfined_reads = False
 
 
 class Sandbox:
     """One worker process with the student's definitions loaded, restarted when it fails."""
 
-    def __init__(self, statements: list[Statement], limits: Limits = Limits()) -> None:
+    def __init__(self, statements: list[Statement], limits: Limits = Limits(), zygote: Zygote | None = None) -> None:
         self.statements = statements
         self.limits = limits
         self.load_errors: list[dict[str, Any]] = []
         self._skipped: dict[int, dict[str, Any]] = {}  # statements that hung or broke the worker, by index
-        self._process: subprocess.Popen | None = None
+        self._own_zygote = zygote is None
+        self._zygote = zygote or Zygote()
+        self._pid: int | None = None
         self._ids = itertools.count()
         self._buffer = b""
         self._workdir = Path(tempfile.mkdtemp(prefix="vae-grade-"))
         self.data_dir = Path(tempfile.mkdtemp(prefix="vae-grade-data-"))
         self.data_dir.chmod(0o755)  # readable by the worker, writable only by the grader
-        self._code = copy_worker_code(Path(tempfile.mkdtemp(prefix="vae-grade-code-")))
         self.layers: list[str] = []  # the confinement the last worker reported
         self._user = _unprivileged_user()
         if self._user:
             os.chown(self._workdir, *self._user)
 
     # --- lifecycle -------------------------------------------------------------------------
-
-    def _limit(self) -> None:
-        """Runs in the child before exec: resource limits and the unprivileged user."""
-        os.setsid()
-        limits = self.limits
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self._user:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-            os.setgroups([])
-            os.setgid(self._user[1])
-            os.setuid(self._user[0])
 
     def _restore_workdir(self) -> None:
         """Make the working directory again if the last worker's code deleted it or put a file in its place."""
@@ -177,27 +250,31 @@ class Sandbox:
             os.chown(self._workdir, *self._user)
 
     def launch(self) -> None:
-        """Start a worker without waiting for it to start up; ``wait_loaded`` then runs the definitions."""
+        """Have the zygote fork a worker; ``wait_loaded`` then hears it confined and runs the definitions."""
         self.close_process()
         self._restore_workdir()
-        read_end, write_end = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(self._code), "HOME": str(self._workdir),
-               "TMPDIR": str(self._workdir), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", WORKER_LAUNCH, str(write_end), str(self.data_dir)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(write_end,), cwd=self._workdir, env=env, preexec_fn=self._limit,
-        )
-        os.close(write_end)
-        self._channel = read_end
-        os.set_blocking(read_end, False)
-        self._requests = self._process.stdin.fileno()
+        requests_read, requests_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        deadline = time.monotonic() + self.limits.load_seconds
+        request = {"workdir": str(self._workdir), "data_dir": str(self.data_dir),
+                   "limits": dataclasses.asdict(self.limits), "user": self._user}
+        try:
+            pid = self._zygote.spawn((requests_read, answers_write), request, deadline)
+        except WorkerFailure:
+            os.close(requests_write)
+            os.close(answers_read)
+            raise
+        finally:
+            os.close(requests_read)  # the worker holds its own copies now
+            os.close(answers_write)
+        self._pid = pid
+        self._channel, self._requests = answers_read, requests_write
+        os.set_blocking(self._channel, False)
         os.set_blocking(self._requests, False)
         self._buffer = b""
         self._awaiting_confinement = True
-        # An empty load: answered as soon as the worker has started.
-        self._ready_id = self._send({"op": "load", "statements": []}, time.monotonic() + self.limits.load_seconds)
+        # An empty load: answered as soon as the worker has confined itself.
+        self._ready_id = self._send({"op": "load", "statements": []}, deadline)
 
     def wait_loaded(self) -> None:
         """Run the definitions one statement at a time; ``load_errors`` says which failed.
@@ -236,30 +313,28 @@ class Sandbox:
 
     def ensure_started(self) -> None:
         """Start a worker if none is running (the last one crashed, timed out or was never started)."""
-        if self._process is None:
+        if self._pid is None:
             self.start()
 
     def close_process(self) -> None:
         """Kill the worker's process group; never raises, so a worker that broke its pipes cannot jam the sandbox."""
-        process, self._process = self._process, None
-        if process is None:
+        pid, self._pid = self._pid, None
+        if pid is None:
             return
         try:
-            os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)  # its pid stays taken until the zygote reaps it, below
         except (ProcessLookupError, PermissionError):
             pass
-        process.wait()
-        try:
-            process.stdin.close()
-        except OSError:  # the worker closed its end first: what is still buffered has nowhere to go
-            pass
+        self._zygote.reap(pid)
+        os.close(self._requests)
         os.close(self._channel)
 
     def close(self) -> None:
         self.close_process()
+        if self._own_zygote:
+            self._zygote.close()
         _remove(self._workdir)
         _remove(self.data_dir)
-        _remove(self._code)
 
     def __enter__(self) -> "Sandbox":
         return self

@@ -1,15 +1,14 @@
-"""The only process that runs student code. Started by ``sandbox.Sandbox``; never run by hand.
+"""The only process that runs student code. Forked by the worker zygote (``zygote``) for ``sandbox.Sandbox``.
 
-It reads requests as JSON lines on stdin and answers on the file descriptor given as its
-argument. Anything the student's code prints goes to /dev/null, so it cannot reach the grader,
-the report or the terminal. It runs each kept statement of the notebook separately, so one that
+It reads requests as JSON lines on its request descriptor and answers on its answer descriptor.
+Anything the student's code prints goes to /dev/null, so it cannot reach the grader, the report
+or the terminal. It runs each kept statement of the notebook separately, so one that
 fails costs only the names it defines. Before it runs any, it locks itself to its allow-list
 (``_confine``).
 """
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -42,7 +41,7 @@ def _send(channel: BinaryIO, message: dict[str, Any]) -> None:
     channel.flush()
 
 
-def _preload() -> None:
+def preload() -> None:
     """Import what probes and student code need before the guard closes ctypes and writes."""
     import matplotlib.pyplot  # noqa: F401
     import PIL.Image  # noqa: F401
@@ -76,7 +75,7 @@ def serve(requests: BinaryIO, channel: BinaryIO, data_dir: Path) -> None:
     from autograder.sandbox import probes, protocol
 
     torch.set_num_threads(1)
-    _preload()
+    preload()
     _confine(channel, data_dir)
     namespace: dict[str, Any] = {"__name__": "submission"}
     for line in requests:
@@ -101,25 +100,3 @@ def serve(requests: BinaryIO, channel: BinaryIO, data_dir: Path) -> None:
             _send(channel, {"id": request["id"], "error": describe(error)})
         else:
             _send(channel, {"id": request["id"], "ok": result})
-
-
-def main() -> None:
-    """Serve until the requests end, then leave with ``os._exit``, never by Python's normal shutdown.
-
-    Python clears the audit hooks before it destroys the last objects at shutdown, so a student's
-    ``__del__`` run then would be unguarded. ``os._exit`` is taken now, before student code can
-    replace it.
-    """
-    leave = os._exit
-    try:
-        channel = os.fdopen(int(sys.argv[1]), "wb", buffering=0)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        serve(sys.stdin.buffer, channel, Path(sys.argv[2]))
-    finally:
-        leave(0)
-
-
-if __name__ == "__main__":
-    main()

@@ -45,8 +45,8 @@ SCAN = textwrap.dedent('''
     TENSOR_PARTS = {"reparameterize", "vae_loss", "interpolate", "sample_images"}  # called with tensors and a model only
     # Code that manages processes, audit hooks and files: called with tensors it would test nothing
     # and could lock this very process (guard.install), so only its names are matched.
-    MACHINERY = ("guard", "worker", "sandbox", "supervisor", "__main__", "bundles", "nbgrader_grades", "distributed",
-                 "trainer", "demo", "checkpoints")
+    MACHINERY = ("guard", "worker", "zygote", "sandbox", "supervisor", "lane", "__main__", "bundles", "course_build",
+                 "run_notebook", "nbgrader_grades", "distributed", "trainer", "demo", "checkpoints")
 
     def adapted(obj, wanted):
         """``obj`` behind the part's signature, or None when a required parameter could not be filled."""

@@ -11,6 +11,7 @@ with the test's own paths (``Targets``) when the notebook is built.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -229,6 +230,101 @@ def leak_hidden(*tries: str) -> str:
 if leaks:
     raise ValueError(leaks[0][leaks[0].index('@check('):][:280])
 raise PermissionError('the hidden checks could not be read')"""
+
+
+# A hidden check's question, which only autograder/hidden holds: a worker's memory must never contain it.
+SECRET_QUESTION = ("Over many draws, with gradients on and off, are the sample mean mu and the sample std "
+                   "exp(0.5 * logvar)?")
+# Ways to find the hidden checks in what the worker inherited from the process it was forked from. The
+# memory scan looks for the question's first words and compares a hash of what follows, so the question
+# itself never stands in the submission (its own code would be found).
+INHERITED_MEMORY_SEARCHES = {
+    "sys.modules": """
+        import sys
+        for name, module in list(sys.modules.items()):
+            if 'hidden' in name:
+                leaks.extend(value.__doc__ or '' for value in vars(module).values()
+                             if callable(value) and getattr(value, '__module__', None) == name)
+    """,
+    "gc": """
+        import gc
+        for value in gc.get_objects():
+            try:
+                if str(getattr(value, '__module__', '')).startswith('autograder.hidden'):
+                    leaks.append(value.__doc__ or '')
+                elif getattr(value, 'hidden', None) is True and isinstance(getattr(value, 'question', None), str):
+                    leaks.append(value.question)
+            except BaseException:
+                continue
+    """,
+    "/proc/self/mem": """
+        import hashlib, re
+        head, length, digest = @SECRET_HEAD@, @SECRET_LENGTH@, @SECRET_DIGEST@
+        with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', buffering=0) as memory:
+            for line in maps:
+                fields = line.split()
+                if fields[1][0] != 'r' or len(fields) > 5 and fields[5] not in ('[heap]', '[stack]'):
+                    continue  # Python's objects live in the heap and anonymous mappings, not in mapped files
+                start, end = (int(x, 16) for x in fields[0].split('-'))
+                for offset in range(start, end, 1 << 24):
+                    try:
+                        memory.seek(offset)
+                        block = memory.read(min(end - offset, (1 << 24) + length))
+                    except OSError:
+                        break
+                    for hit in re.finditer(re.escape(head), block):
+                        found = block[hit.start():hit.start() + length]
+                        if hashlib.sha256(found).hexdigest() == digest:
+                            leaks.append(found.decode())
+    """,
+}
+# Ways to reach the zygote a worker was forked from: its control socket, its /proc files, a signal.
+ZYGOTE_REACHED = (
+    """
+        import os, stat
+        sockets = []
+        for fd in range(1024):
+            try:
+                sockets += [fd] if stat.S_ISSOCK(os.fstat(fd).st_mode) else []
+            except OSError:
+                pass
+        assert sockets
+    """,
+    "import os; open(f'/proc/{os.getppid()}/environ').read(1)",
+    "import os; open(f'/proc/{os.getppid()}/maps').read(1)",
+    "import os; open(f'/proc/{os.getppid()}/mem', 'rb').read(1)",
+    "import os, signal; os.kill(os.getppid(), signal.SIGKILL)",
+)
+
+
+def search_memory(*tries: str) -> str:
+    """Code that looks for the hidden checks by each of ``tries``, on the first call, and raises with what it found,
+    so feedback would show it."""
+    blocks = "\n".join(f"try:\n{indent(dedent(code).strip(), '    ')}\nexcept BaseException:\n    pass" for code in tries)
+    search = "leaks = []\n" + blocks + "\nleaks = [leak for leak in leaks if leak]"
+    # A whole-memory search takes about a second: it runs on the first call, and every call reports what it found.
+    return f"""import os
+if not os.path.exists('.memory_searched'):
+{indent(search, '    ')}
+    open('.memory_searched', 'w').write(leaks[0][:280] if leaks else '')
+found = open('.memory_searched').read()
+if found:
+    raise ValueError(found)
+raise PermissionError('nothing of the hidden checks is in this process')"""
+
+
+def secret_filled(build: Build) -> Build:
+    """``build`` with ``@SECRET_HEAD@``, ``@SECRET_LENGTH@`` and ``@SECRET_DIGEST@`` filled in from the hidden check."""
+    def filled(targets: Targets) -> bytes:
+        secret = SECRET_QUESTION.encode()
+        assert secret.decode() in (HIDDEN / "reparameterize.py").read_text()
+        values = {"SECRET_HEAD": repr(secret[:15]), "SECRET_LENGTH": str(len(secret)),
+                  "SECRET_DIGEST": repr(hashlib.sha256(secret).hexdigest())}
+        text = build(targets).decode()
+        for name, value in values.items():
+            text = text.replace(f"@{name}@", json.dumps(value)[1:-1])
+        return text.encode()
+    return filled
 
 
 # Where the reference solution might be found, each a way for a wrapper submission to borrow it.
@@ -799,4 +895,10 @@ ENTRIES: list[Entry] = [
               f"os.makedirs(os.path.dirname({name!r}) or '.', exist_ok=True)\nopen({name!r}, 'w').write({code!r})"
               for name, code in SHADOWING_MODULES.items()) + "\nos._exit(0)", once=True)),
           sabotages=("reparameterize",), restarts=1),
+    Entry("inherited_memory_searched", "searches what the worker inherited from the zygote it was forked from for "
+          "the hidden checks (sys.modules, gc, its whole memory through /proc/self/mem) and raises with what it found; "
+          "reaches for the zygote (an inherited socket, its /proc files, SIGKILL)",
+          secret_filled(edits(attack("reparameterize", search_memory(*INHERITED_MEMORY_SEARCHES.values())),
+                              attempts("vae_loss", *ZYGOTE_REACHED))),
+          sabotages=("reparameterize", "vae_loss"), hangs=1),
 ]

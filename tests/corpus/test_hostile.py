@@ -65,14 +65,16 @@ def _snapshot(paths: list[Path]) -> dict[str, tuple]:
 
 def _repo_files() -> list[Path]:
     """The repository's files that attacks aim at (the hidden checks, the guard) and the reference."""
-    return sorted(HIDDEN.glob("*.py")) + [REPO_ROOT / "autograder" / "guard.py", REFERENCE]
+    return sorted(HIDDEN.glob("*.py")) + [REPO_ROOT / "autograder" / "sandbox" / "guard.py", REFERENCE]
 
 
 def _hidden_lines() -> set[str]:
-    """Lines of the hidden checks that appear nowhere public: feedback must never contain one."""
+    """Lines of the hidden checks (and their docstrings without the quotes: the questions a process that imported
+    them holds) that appear nowhere public: feedback must never contain one."""
     public = "\n".join(p.read_text() for p in (REPO_ROOT / "autograder").rglob("*.py") if HIDDEN not in p.parents)
-    return {line.strip() for path in HIDDEN.glob("*.py") for line in path.read_text().splitlines()
-            if len(line.strip()) >= 30 and line.strip() not in public}
+    lines = {text for path in HIDDEN.glob("*.py") for line in path.read_text().splitlines()
+             for text in {line.strip(), line.strip().strip('"')}}
+    return {line for line in lines if len(line) >= 30 and line not in public}
 
 
 @dataclass(frozen=True)
