@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 
+from autograder.sandbox.zygote import kill_and_reap
 from autograder.text import readable
 
 if TYPE_CHECKING:  # the grading modules import nbformat and the checks: the parent imports them once its child runs
@@ -149,16 +150,7 @@ def reap_orphans() -> None:
     was reparented here); nothing else of this process's children is touched (nbgrader's kernels)."""
     with _children_lock:
         while orphans := _orphaned_workers():  # a zygote killed here leaves its workers to this process
-            pid = orphans[0]
-            for kill in (os.killpg, os.kill):  # its process group, then itself if it left the group
-                try:
-                    kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            kill_and_reap(orphans[0])
 
 
 def grade_supervised(submission: str | Path, include_hidden: bool = True, seconds: float = GRADING_SECONDS,

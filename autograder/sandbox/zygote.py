@@ -96,7 +96,8 @@ def _become_worker(request: dict[str, Any], requests: int, answers: int, held: l
         leave(0)
 
 
-def _kill(pid: int) -> None:
+def kill_and_reap(pid: int) -> None:
+    """Kill a process that leads its own group, the group first, and wait for it (never raises)."""
     for kill in (os.killpg, os.kill):  # its group (it leads one), then itself
         try:
             kill(pid, signal.SIGKILL)
@@ -122,7 +123,7 @@ def serve(control: socket.socket) -> None:
                 data, fds = b"", []
             if not data:  # that grader is gone: so are its workers
                 for pid in workers.pop(sock):
-                    _kill(pid)
+                    kill_and_reap(pid)
                 selector.unregister(sock)
                 sock.close()
                 continue
@@ -141,10 +142,10 @@ def serve(control: socket.socket) -> None:
                 sock.send(json.dumps({"id": request["id"], "pid": pid}).encode())
             elif request["op"] == "reap" and request["pid"] in workers[sock]:
                 workers[sock].discard(request["pid"])
-                _kill(request["pid"])
+                kill_and_reap(request["pid"])
     for pids in workers.values():
         for pid in pids:
-            _kill(pid)
+            kill_and_reap(pid)
 
 
 def main() -> None:
