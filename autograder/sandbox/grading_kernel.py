@@ -2,7 +2,7 @@
 
 ``ConfinedKernelManager`` (set in ``nbgrader_config.py``) starts every kernel through ``main``
 instead of ipykernel's own launcher, from a fresh read-only copy of the public modules. ``main``
-lets ipykernel bind its ZMQ sockets on loopback, then installs the guard before the first cell
+lets ipykernel bind its ZMQ sockets on loopback, then installs the confinement before the first cell
 runs: the kernel reads only Python, that copy and the submission's folder; it writes only in
 that folder; it starts no process, opens no socket and binds or connects nothing (it only
 serves the sockets it already has); it holds no privileges. The kernel's sys.path and
@@ -58,11 +58,11 @@ def _outside_python(entry: str, installation: list[Path]) -> bool:
 
 def main() -> None:
     """Start ipykernel on the connection file, confined before it runs anything a notebook sends."""
-    from autograder.sandbox import guard
+    from autograder.sandbox import confine
 
     connection, modules = sys.argv[2], Path(sys.argv[3])
     folder, home = Path.cwd().resolve(), modules.parent / "home"
-    installation = [p.resolve() for p in guard.python_installation()]
+    installation = [p.resolve() for p in confine.python_installation()]
     sys.path[1:] = [entry for entry in sys.path[1:] if not _outside_python(entry, installation)]
     for name in [name for name in os.environ if name.startswith(("PYTHON", "JUPYTER", "JPY_"))]:
         del os.environ[name]
@@ -76,8 +76,8 @@ def main() -> None:
     app = IPKernelApp.instance()
     app.initialize(["-f", connection, "--HistoryManager.enabled=False"])
     try:
-        guard.install(guard.Allowed(folder, (*installation, modules, home)), serving=True)
-    except guard.ConfinementFailed as failure:
+        confine.install(confine.Allowed(folder, (*installation, modules, home)), serving=True)
+    except confine.ConfinementFailed as failure:
         print(f"the grading kernel could not confine itself, so it runs nothing: {failure}", file=sys.__stderr__)
         os._exit(70)
     app.start()

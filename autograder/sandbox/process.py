@@ -5,7 +5,7 @@ timeout or a crash, so one bad part costs only its own checks), an address-space
 CPU-time backstop, a cap on written file sizes and a fresh, empty working directory. The worker
 imports only from a read-only copy of the package's public modules made for it, in a folder
 holding nothing else; its environment and ``sys.path`` never name the repository; it confines
-itself to an allow-list (``guard``) before it runs student code, and a worker that cannot is a
+itself to an allow-list (``confine``) before it runs student code, and a worker that cannot is a
 ``ConfinementError``, never a silent, unconfined grading. When the grader runs as root (CI,
 Gradescope) and ``nobody`` can reach the interpreter, the worker also drops to ``nobody`` with
 a process limit. It is not a container: see README, "What the grader defends against".

@@ -49,21 +49,25 @@ def preload() -> None:
     import torchvision.transforms  # noqa: F401
 
     import vae_course.data.cifar10  # noqa: F401
+    from autograder.sandbox.confine import seccomp
+
+    if seccomp.available():
+        seccomp.library()  # finding libseccomp runs ldconfig: once here (in the zygote), not in each worker
 
 
 def _confine(channel: BinaryIO, data_dir: Path) -> None:
-    """Lock this process to its allow-list (``guard``), or tell the grader it could not and leave.
+    """Lock this process to its allow-list (``confine``), or tell the grader it could not and leave.
 
     Readable: Python, this copy of the grader's public modules (nothing else is in its folder),
     the fixture data and the working directory; writable: the working directory.
     """
-    from autograder.sandbox import guard
+    from autograder.sandbox import confine
 
     code = Path(__file__).resolve().parents[2]
-    allowed = guard.Allowed(Path.cwd(), (*guard.python_installation(), code, data_dir))
+    allowed = confine.Allowed(Path.cwd(), (*confine.python_installation(), code, data_dir))
     try:
-        layers = guard.install(allowed)
-    except guard.ConfinementFailed as failure:
+        layers = confine.install(allowed)
+    except confine.ConfinementFailed as failure:
         _send(channel, {"id": None, "unconfined": str(failure)})
         os._exit(70)
     _send(channel, {"id": None, "confined": layers})

@@ -7,7 +7,7 @@ grader: a fresh interpreter with the worker's environment, whose ``sys.path`` na
 read-only copy of the public modules. So its memory, which every worker inherits, holds those
 modules and torch's state, never a check, a hidden check or anything of the grader's. It never
 runs student code: each forked worker first confines itself exactly as a worker started by exec
-would (session, limits, user, working directory, descriptors, ``guard``), then serves.
+would (session, limits, user, working directory, descriptors, ``confine``), then serves.
 
 Requests arrive as datagrams (JSON, with descriptors by ``SCM_RIGHTS``) on the control socket
 (its first argument) or on a session socket sent over it:

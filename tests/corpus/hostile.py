@@ -59,7 +59,7 @@ class Entry:
     ``collateral`` (the attack may break the worker for later parts too; it still never gains).
     For the time limit: ``restarts`` (the worker is killed or dies and is started again), ``hangs``
     (checks that run out of time) and ``load_hangs`` (definitions that run out of time while loading).
-    ``needs``: kernel layers (``guard.available_layers``) without which the grader cannot stop it.
+    ``needs``: kernel layers (``confine.available_layers``) without which the grader cannot stop it.
     """
 
     name: str
@@ -521,7 +521,7 @@ HOOK_DISABLING = (
     """,
     """
     import sys
-    sys.modules['autograder.sandbox.guard']._inside = lambda path, folder: True
+    sys.modules['autograder.sandbox.confine.audit']._inside = lambda path, folder: True
     open(@HIDDEN@ + '/vae_loss.py').read(1)
     """,
 )
@@ -711,7 +711,7 @@ ENTRIES: list[Entry] = [
     Entry("hidden_checks_read", "reads the hidden checks (open, import, pkgutil, /proc, a directory descriptor, "
           "a symlink) and raises with what it read, so the feedback would show it",
           edits(attack("reparameterize", leak_hidden(*HIDDEN_READS.values()))), sabotages=("reparameterize",)),
-    Entry("hidden_checks_deleted", "deletes, truncates, renames and overwrites the hidden checks and the guard",
+    Entry("hidden_checks_deleted", "deletes, truncates, renames and overwrites the hidden checks and the policy",
           edits(attempts("vae_loss",
                          "import os; os.remove(@HIDDEN@ + '/vae_loss.py')",
                          "import shutil; shutil.rmtree(@HIDDEN@)",
@@ -719,7 +719,7 @@ ENTRIES: list[Entry] = [
                          "import os; os.truncate(@HIDDEN@ + '/vae_loss.py', 0)",
                          "import os; os.rename(@HIDDEN@ + '/vae_loss.py', 'stolen.py')",
                          "import os; os.chmod(@HIDDEN@, 0)",
-                         "open(@REPO@ + '/autograder/sandbox/guard.py', 'a').write('\\nraise SystemExit\\n')")),
+                         "open(@REPO@ + '/autograder/sandbox/confine/policy.py', 'a').write('\\nraise SystemExit\\n')")),
           sabotages=("vae_loss",)),
     Entry("filesystem_escapes", "reaches the canary folder through directory descriptors, fchmod, chdir, symlinks, "
           "xattrs and sqlite3",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox.guard import available_layers
+from autograder.sandbox.confine import available_layers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEEDED = {"landlock", "seccomp"}
@@ -28,10 +28,11 @@ NEEDED = {"landlock", "seccomp"}
 CHILD = textwrap.dedent("""
     import ctypes, fcntl, json, os, socket, sys, termios
     from pathlib import Path
-    from autograder.sandbox import guard
+    from autograder.sandbox import confine
+    from autograder.sandbox.confine.capabilities import capability_sets
 
     workdir, repo, terminal = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-    layers = guard.install_kernel_layers(guard.Allowed(workdir, tuple(guard.python_installation())))
+    layers = confine.install_kernel_layers(confine.Allowed(workdir, tuple(confine.python_installation())))
     libc = ctypes.CDLL(None, use_errno=True)
     home = os.path.expanduser("~")
     attempts = {
@@ -67,7 +68,7 @@ CHILD = textwrap.dedent("""
     open(workdir / "mine.txt", "w").write("its own folder works")
     works = [open(workdir / "mine.txt").read(), str(len(os.listdir(os.path.dirname(os.__file__))) > 10)]
     print(json.dumps({"layers": layers, "allowed": allowed, "refused": refused, "works": works,
-                      "status": guard.capability_sets()}))
+                      "status": capability_sets()}))
 """)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.sandbox.guard import available_layers
+from autograder.sandbox.confine import available_layers
 from autograder.sandbox.process import Limits
 from hostile import ENTRIES, HIDDEN, TASKS, Entry, Targets
 from variants import REFERENCE, REPO_ROOT
@@ -64,8 +64,9 @@ def _snapshot(paths: list[Path]) -> dict[str, tuple]:
 
 
 def _repo_files() -> list[Path]:
-    """The repository's files that attacks aim at (the hidden checks, the guard) and the reference."""
-    return sorted(HIDDEN.glob("*.py")) + [REPO_ROOT / "autograder" / "sandbox" / "guard.py", REFERENCE]
+    """The repository's files that attacks aim at (the hidden checks, the confinement) and the reference."""
+    return sorted(HIDDEN.glob("*.py")) + sorted((REPO_ROOT / "autograder" / "sandbox" / "confine").glob("*.py")) + [
+        REFERENCE]
 
 
 def _hidden_lines() -> set[str]:

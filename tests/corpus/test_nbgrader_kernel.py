@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.sandbox.guard import available_layers
+from autograder.sandbox.confine import available_layers
 from hostile import Targets, wrapper_submission
 from variants import REPO_ROOT
 
