@@ -121,7 +121,7 @@ def test_duration_of_ten_epochs_is_ten_times_one():
 
 def test_ln_n_bounds_the_information_the_text_compares_with():
     """The beta sweep's answer compares the KL with ln N for its 1,000 test digits."""
-    assert f"{math.log(1000):.1f} nats" in CELLS["beta-sweep"]
+    assert f"\\ln 1000 = {math.log(1000):.1f}$ nats" in CELLS["beta-sweep"]
 
 
 @pytest.mark.parametrize("cell, wrong", [
