@@ -1,18 +1,21 @@
-"""What each model setting of the notebook costs: the figures of its cost table.
+"""What each model setting of the notebook costs: the figures of its appendix's cost table.
 
 For every setting: parameters, training FLOP per image (3x the forward pass's conv/linear
-FLOPs, counted by ``torch.utils.flop_counter``), memory for weights + gradients + Adam's two
-moments (16 bytes per parameter, fp32; activations come on top), training images/s **measured
-here on the CPU** (one full step: forward, vae_loss, backward, Adam; best of a few), and time
-per epoch: measured on one core of this CPU (CPU time, so other jobs on a shared machine do not
-skew it; a laptop's 4 cores train about 3x faster), and **estimated from the FLOP count** for a
-laptop GPU and a T4 (no GPU is measured here; see ``GPUS`` for the assumptions).
+FLOPs, counted by ``torch.utils.flop_counter`` on the meta device, so counting costs neither
+time nor memory), memory for weights + gradients + Adam's two moments (16 bytes per parameter,
+fp32; activations come on top), training images/s **measured here on the CPU** (one full step:
+forward, vae_loss, backward, Adam; best of a few), and time per epoch: measured on one core of
+this CPU (CPU time, so other jobs on a shared machine do not skew it; a laptop's 4 cores train
+about 3x faster), and **estimated from the FLOP count** for a laptop GPU and a T4 (no GPU is
+measured here; see ``GPUS`` for the assumptions). Everything but the measured rate is computed
+by ``cost_table``, which ``tests/test_content_claims.py`` reruns on the rates the notebook prints.
 
     PYTHONPATH=. python benchmarks/model_costs.py [--quick]
 """
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,13 +49,14 @@ class Setting:
 
 
 def settings_of_the_notebook(course: Settings) -> list[Setting]:
+    """The models the notebook trains (and two it does not, for comparison), in the table's order."""
     face = dict(latent_dim=course.face_latent_dim, num_layers=4, image_size=128)
     cpu_face_images = course.cpu_face_steps * course.batch_size
     return [
         Setting("Task 1: VAE() on MNIST", lambda d: d["VAE"](), (1, 28, 28), 60000),
         Setting(f"Task 1: ConvVAE(hidden_dim={course.cpu_hidden_dim}), CPU default",
                 lambda d: d["ConvVAE"](hidden_dim=course.cpu_hidden_dim), (3, 32, 32), 50000),
-        Setting(f"Task 1: ConvVAE() seed size (hidden_dim={course.full_hidden_dim}), GPU default",
+        Setting(f"Task 1: ConvVAE() full size (hidden_dim={course.full_hidden_dim}), GPU default",
                 lambda d: d["ConvVAE"](hidden_dim=course.full_hidden_dim), (3, 32, 32), 50000),
         Setting(f"Task 3: faces, hidden_dim={course.cpu_face_hidden_dim}, latent {course.face_latent_dim}, CPU default"
                 f" ({course.cpu_face_steps} batches an epoch)",
@@ -60,8 +64,13 @@ def settings_of_the_notebook(course: Settings) -> list[Setting]:
                 cpu_face_images),
         Setting(f"Task 3: faces, hidden_dim={course.full_face_hidden_dim}, latent {course.face_latent_dim}, GPU default",
                 lambda d: d["ConvVAE"](hidden_dim=course.full_face_hidden_dim, **face), (3, 128, 128), 60000),
-        Setting("Task 3: faces at the seed's width (hidden_dim=400, latent 128), not used",
-                lambda d: d["ConvVAE"](hidden_dim=400, **face), (3, 128, 128), 60000, measure=False),
+        Setting(f"Task 3: faces, hidden_dim={course.full_face_hidden_dim}, latent 20 (Task 1's), not used",
+                lambda d: d["ConvVAE"](hidden_dim=course.full_face_hidden_dim, **{**face, "latent_dim": 20}),
+                (3, 128, 128), 60000, measure=False),
+        Setting(f"Task 3: faces at Task 1's full width (hidden_dim={course.full_hidden_dim}, "
+                f"latent {course.face_latent_dim}), not used",
+                lambda d: d["ConvVAE"](hidden_dim=course.full_hidden_dim, **face), (3, 128, 128), 60000,
+                measure=False),
     ]
 
 
@@ -69,8 +78,25 @@ def training_flops_per_image(model: nn.Module, image_shape: tuple[int, int, int]
     """Forward + backward FLOPs per image: 3x the forward pass's (backward costs about twice forward)."""
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        model(torch.rand(1, *image_shape))
+        model(torch.rand(1, *image_shape, device=next(model.parameters()).device))
     return 3 * counter.get_total_flops()
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One setting's counted figures and its measured CPU rate (None where not measured)."""
+
+    setting: Setting
+    parameters: int
+    flops: float  # training FLOP per image
+    rate: float | None  # training images/s of one CPU core
+
+
+def counted(setting: Setting, definitions: dict) -> tuple[int, float]:
+    """Parameters and training FLOP per image, counted on the meta device (no weights are allocated)."""
+    with torch.device("meta"):
+        model = setting.build(definitions)
+    return sum(p.numel() for p in model.parameters()), training_flops_per_image(model, setting.image_shape)
 
 
 def cpu_images_per_second(model: nn.Module, loss: Callable, image_shape: tuple[int, int, int], steps: int) -> float:
@@ -101,13 +127,41 @@ def cpu_images_per_second(model: nn.Module, loss: Callable, image_shape: tuple[i
 
 
 def duration(seconds: float) -> str:
+    """A time in the unit a reader wants, minutes to one decimal below 10 min (so that ten of them add up)."""
     if seconds < 1:
         return "< 1 s"
     if seconds < 90:
         return f"{seconds:.0f} s"
+    if seconds < 10 * 60:
+        return f"{seconds / 60:.1f} min"
     if seconds < 90 * 60:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+TABLE_HEADER = ("| setting | parameters | GFLOP / training image | weights + Adam | images/s, one CPU core (measured) "
+                "| epoch, one CPU core (measured) | " + " | ".join(f"epoch, {name} (estimate)" for name in GPUS) + " |")
+
+
+def cost_table(costs: list[Cost], epochs: int) -> str:
+    """The markdown table of the notebook's appendix: every figure but the measured rate follows from the counts."""
+    lines = [TABLE_HEADER, "|---|---|---|---|---|---|" + "---|" * len(GPUS)]
+    for cost in costs:
+        setting = cost.setting
+        memory = cost.parameters * ADAM_BYTES_PER_PARAMETER / 2**20
+        if cost.rate is None:
+            cpu_rate = cpu_epoch = "not measured"
+        else:
+            cpu_rate = f"{cost.rate:,.{max(0, 2 - math.floor(math.log10(cost.rate)))}f}"
+            cpu_epoch = duration(setting.epoch_images / cost.rate)
+            if setting.cpu_epoch_images:
+                subset = setting.cpu_epoch_images
+                cpu_epoch += (f"; the notebook's {subset:,}-image epochs: {duration(subset / cost.rate)} each, "
+                              f"{duration(epochs * subset / cost.rate)} for {epochs}")
+        gpu = [duration(setting.epoch_images * cost.flops / (UTILISATION * peak)) for peak in GPUS.values()]
+        lines.append(f"| {setting.name} | {cost.parameters / 1e6:.2f} M | {cost.flops / 1e9:.3g} | {memory:,.0f} MiB "
+                     f"| {cpu_rate} | {cpu_epoch} | " + " | ".join(gpu) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -116,35 +170,20 @@ def main() -> None:
     args = parser.parse_args()
     definitions = load_definitions(REFERENCE_NOTEBOOK)
     torch.manual_seed(0)
-    rows, course = [], Settings()
+    costs, course = [], Settings()
     for setting in tqdm(settings_of_the_notebook(course), desc="settings"):
-        model = setting.build(definitions)
-        parameters = sum(p.numel() for p in model.parameters())
-        flops = training_flops_per_image(model, setting.image_shape)
-        rate = (cpu_images_per_second(model, definitions["vae_loss"], setting.image_shape, 2 if args.quick else 5)
-                if setting.measure else None)
-        rows.append((setting, parameters, flops, rate))
-        del model
+        parameters, flops = counted(setting, definitions)
+        rate = None
+        if setting.measure:
+            model = setting.build(definitions)
+            rate = cpu_images_per_second(model, definitions["vae_loss"], setting.image_shape, 2 if args.quick else 5)
+            rate = float(f"{rate:.3g}")  # the printed rate, from which the table's epoch times follow
+            del model
+        costs.append(Cost(setting, parameters, flops, rate))
     print(f"torch {torch.__version__}, CPU columns: one core, batch {BATCH}; GPU columns are "
           f"estimates: FLOP per epoch / ({UTILISATION:.0%} of fp32 peak: "
           + ", ".join(f"{name} {peak / 1e12:.1f} TFLOP/s" for name, peak in GPUS.items()) + ")\n")
-    print("| setting | parameters | GFLOP / training image | weights + Adam | images/s, one CPU core (measured) "
-          "| epoch, one CPU core (measured) | " + " | ".join(f"epoch, {name} (estimate)" for name in GPUS) + " |")
-    print("|---|---|---|---|---|---|" + "---|" * len(GPUS))
-    for setting, parameters, flops, rate in rows:
-        memory = parameters * ADAM_BYTES_PER_PARAMETER / 2**20
-        if rate is None:
-            cpu_rate = cpu_epoch = "not measured"
-        else:
-            cpu_rate = f"{rate:,.0f}"
-            cpu_epoch = duration(setting.epoch_images / rate)
-            if setting.cpu_epoch_images:
-                subset, epochs = setting.cpu_epoch_images, course.epochs
-                cpu_epoch += (f"; the notebook's {subset:,}-image epochs: {duration(subset / rate)} each, "
-                              f"{duration(epochs * subset / rate)} for {epochs}")
-        gpu = [duration(setting.epoch_images * flops / (UTILISATION * peak)) for peak in GPUS.values()]
-        print(f"| {setting.name} | {parameters / 1e6:.2f} M | {flops / 1e9:.3g} | {memory:,.0f} MiB | {cpu_rate} "
-              f"| {cpu_epoch} | " + " | ".join(gpu) + " |")
+    print(cost_table(costs, course.epochs))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """Does the beta sweep weight the KL term as claimed, and show the KL term's effect?"""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from vae_course.beta_sweep import (ACTIVE_NATS, BetaRun, beta_vae_loss, run_beta_sweep, show_beta_sweep,
-                                   sweep_table)
+from vae_course.beta_sweep import (ACTIVE_COVARIANCE, BetaRun, beta_vae_loss, held_out_terms, run_beta_sweep,
+                                   show_beta_sweep, sweep_table, unit_activity)
+from vae_course.comparison import kl_to_prior
 
 
 def test_beta_one_is_the_assignments_loss_and_beta_zero_drops_the_kl(reference):
@@ -55,12 +59,39 @@ def test_more_weight_on_the_kl_means_less_information_in_the_code(runs):
 
 def test_table_and_figure(runs, tmp_path):
     table = sweep_table(runs).splitlines()
-    assert len(table) == 4 and "active units" in table[0] and table[1].split()[-1] == "6/6"
+    assert len(table) == 5 and "active units" in table[0] and table[1].split()[-1] == "6/6"
+    assert "Cov_x(E_q[z_j|x]) > 0.01" in table[-1] and "Burda et al. 2016" in table[-1]
     path = show_beta_sweep(runs, tmp_path / "sweep.png")
     with Image.open(path) as image:
         assert image.size[0] > 800 and image.size[1] > 300
 
 
-def test_active_units_count_dimensions_above_the_threshold():
-    run = BetaRun(1.0, None, torch.tensor([0.0, ACTIVE_NATS / 2, 2 * ACTIVE_NATS, 3.0]), 0.0, None, None)
-    assert run.active_units == 2 and run.kl == pytest.approx(3.0 + 2.5 * ACTIVE_NATS)
+def test_active_units_are_those_whose_posterior_mean_varies_with_the_input():
+    """Burda et al.'s test: Var_x(mu_j(x)) > 0.01, whatever the dimension's KL."""
+    mu = torch.stack([torch.zeros(100), 0.05 * torch.randn(100), torch.randn(100), torch.full((100,), 3.0)], 1)
+    activity = unit_activity(mu)
+    torch.testing.assert_close(activity, mu.var(0, correction=0))
+    run = BetaRun(1.0, None, kl_to_prior(mu, torch.zeros_like(mu)).mean(0), activity, 0.0, None, None)
+    assert run.active.tolist() == [False, False, True, False] and run.active_units == 1
+    assert run.kl_per_dim[3] > 4 > ACTIVE_COVARIANCE  # a constant mean far from 0: a large KL, no information
+
+
+class _ConstantPosterior(nn.Module):
+    """An encoder that ignores its input: q(z|x) = N(0, 0.5) for every x, and a perfect copy as decoder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(1))  # where held_out_terms finds the model's device
+
+    def forward(self, x: torch.Tensor):
+        mu = torch.zeros(len(x), 4)
+        return x, mu, torch.full_like(mu, math.log(0.5))
+
+
+def test_a_posterior_constant_in_x_has_no_active_unit_although_its_kl_is_positive():
+    """N(0, 0.5) for every image: KL 0.097 nats per dimension (above the old 0.05 nats threshold), no information."""
+    images = torch.rand(64, 1, 4, 4)
+    kl_per_dim, activity, _ = held_out_terms(_ConstantPosterior(), images)
+    assert kl_per_dim.tolist() == pytest.approx([0.5 * (0.5 - math.log(0.5) - 1)] * 4) and (kl_per_dim > 0.05).all()
+    run = BetaRun(1.0, None, kl_per_dim, activity, 0.0, None, None)
+    assert run.active_units == 0 and run.kl > 0.38

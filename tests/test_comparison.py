@@ -75,7 +75,7 @@ def test_measure_averages_per_image_over_uneven_batches():
     assert result.floor == pytest.approx(floor)
     assert result.kl == pytest.approx(1.0)
     assert result.above_floor_bits_per_dim == pytest.approx(1.0 / (4 * math.log(2)), rel=1e-4)
-    assert result.bits_per_dim == pytest.approx((floor + 1.0) / (4 * math.log(2)), rel=1e-5)
+    assert result.loss_bits_per_dim == pytest.approx((floor + 1.0) / (4 * math.log(2)), rel=1e-5)
 
 
 def test_measure_refuses_an_empty_loader():
@@ -87,7 +87,8 @@ def test_the_table_has_a_row_per_model_with_its_numbers():
     rows = [Measures("VAE", "MNIST", 652824, 784, 70.0, 25.0, 20.0),
             Measures("ConvVAE", "CIFAR-10 stand-in", 460000, 3072, 1850.0, 30.0, 1800.0)]
     lines = comparison_table(rows).splitlines()
-    assert len(lines) == 4 and "above floor bits/dim" in lines[0]
+    assert len(lines) == 6 and "loss bits/dim" in lines[0] and "above floor bits/dim" in lines[0]
+    assert "a loss, not a likelihood" in lines[4] and "not comparable with published bits/dim" in lines[5]
     assert "652,824" in lines[2] and f"{75 / (784 * math.log(2)):.3f}" in lines[2]
     assert lines[3].startswith("ConvVAE") and f"{80 / (3072 * math.log(2)):.3f}" in lines[3]
 

@@ -17,10 +17,13 @@ NO_CREDIT = "*No credit (misconceptions):*"
 
 # Misconceptions each rubric must keep naming (lower case): the ones a grader meets most often.
 REQUIRED_MISCONCEPTIONS = {
-    "theory_kl": ["makes the data (the images) gaussian", "cannot be trained"],
+    "theory_kl": ["makes the data (the images) gaussian", "cannot be trained",
+                  r"the loss is a lower bound on $\log p(x)$ (or on $-\log p(x)$)"],
     "theory_reparameterization": ["makes sampling deterministic", r"gradients flow through $\varepsilon$"],
     "theory_probabilistic": ["expresses uncertainty", "because the data is gaussian"],
-    "theory_smoothness": ["makes the data gaussian", "no holes remain"],
+    "theory_smoothness": ["makes the data gaussian", "no holes remain",
+                          "$q(z) = p(z)$, the codes would carry no information"],
+    "comparison": ["compares two datasets", "reading the table's bits/dim as a likelihood"],
 }
 
 

@@ -1,11 +1,15 @@
 """The fully connected and the convolutional VAE compared as an experiment.
 
 One model on two datasets and two models on one dataset, each measured the same way:
-the reconstruction term and the KL term per image separately, and the negative ELBO in bits
-per dimension. Binary cross-entropy against a target x strictly between 0 and 1 cannot reach
-0: per value, BCE(p, x) = H(x) + KL(Bern(x) || Bern(p)) >= H(x), the binary entropy of x.
-The sum of H(x) over an image is its *floor*; only the reconstruction above the floor is
-the model's to reduce, so that is what can be compared across datasets.
+the reconstruction term and the KL term per image separately, and the training loss (BCE + KL)
+per dimension, in bits. That figure is a loss, not a likelihood: on targets strictly between
+0 and 1 the BCE is not the negative log-density of any normalised distribution (the continuous
+Bernoulli's normaliser is missing, Loaiza-Ganem & Cunningham 2019), so BCE + KL bounds no
+likelihood and is not comparable with published bits per dimension, which are negative
+log-likelihoods of 8-bit discretised data. Per value, BCE(p, x) = H(x) + KL(Bern(x) || Bern(p))
+>= H(x), the binary entropy of x: the sum of H(x) over an image is its *floor*, a property of the
+Bernoulli loss on non-binary targets rather than of the images; only the reconstruction above the
+floor is the model's to reduce, so that is what can be compared across datasets.
 """
 from __future__ import annotations
 
@@ -66,14 +70,15 @@ class Measures:
 
     @property
     def negative_elbo(self) -> float:
+        """BCE + KL, the training loss per image (a bound on -log p(x) only for binary targets)."""
         return self.reconstruction + self.kl
 
     def _bits_per_dim(self, nats: float) -> float:
         return nats / (self.dimensions * LN2)
 
     @property
-    def bits_per_dim(self) -> float:
-        """The negative ELBO in bits per dimension, floor included."""
+    def loss_bits_per_dim(self) -> float:
+        """BCE + KL per dimension, in bits, floor included: a loss, not a likelihood (see the module)."""
         return self._bits_per_dim(self.negative_elbo)
 
     @property
@@ -108,21 +113,23 @@ def measure(model: nn.Module, loader: Iterable, device: torch.device | str, mode
 
 
 TABLE_COLUMNS = ("model", "data", "parameters", "recon nats/img", "KL nats/img", "floor nats/img",
-                 "bits/dim", "floor bits/dim", "above floor bits/dim")
+                 "loss bits/dim", "floor bits/dim", "above floor bits/dim")
+TABLE_NOTE = ("bits/dim: BCE + KL per dimension, in bits (nats / (values per image x ln 2)): a loss, not a likelihood,"
+              "\nnot comparable with published bits/dim (negative log-likelihoods of 8-bit discretised images)")
 
 
 def comparison_table(rows: Sequence[Measures]) -> str:
-    """A plain-text table, one line per model, in the order of ``TABLE_COLUMNS``."""
+    """A plain-text table, one line per model, in the order of ``TABLE_COLUMNS``, and what its unit means."""
     cells = [TABLE_COLUMNS] + [
         (m.model, m.data, f"{m.parameters:,}", f"{m.reconstruction:.1f}", f"{m.kl:.1f}", f"{m.floor:.1f}",
-         f"{m.bits_per_dim:.3f}", f"{m.floor_bits_per_dim:.3f}", f"{m.above_floor_bits_per_dim:.3f}")
+         f"{m.loss_bits_per_dim:.3f}", f"{m.floor_bits_per_dim:.3f}", f"{m.above_floor_bits_per_dim:.3f}")
         for m in rows
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(TABLE_COLUMNS))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in cells]
     lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    return "\n".join([*lines, TABLE_NOTE])
 
 
 def image_rows(rows: Sequence[torch.Tensor], nrow: int) -> np.ndarray:
@@ -135,7 +142,10 @@ def image_rows(rows: Sequence[torch.Tensor], nrow: int) -> np.ndarray:
 
 @torch.no_grad()
 def reconstruct(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The decoded posterior means of ``x``: the reconstruction without sampling noise."""
+    """The decoder's mean E[x | z] at the posterior mean z = mu(x): the reconstruction without sampling noise.
+
+    Neither z nor x is sampled: the images are pixel probabilities, not draws from p(x | z).
+    """
     model.eval()
     device = next(model.parameters()).device
     mu, _ = model.encode(x.to(device))
@@ -151,7 +161,8 @@ def show_reconstructions(panels: Sequence[tuple[str, torch.Tensor, torch.Tensor]
     for i, (title, inputs, outputs) in enumerate(panels):
         ax = fig.add_subplot(len(panels), 1, i + 1)
         ax.imshow(image_rows([inputs, outputs.reshape(inputs.shape)], count))
-        ax.set_title(f"{title}\ntop: test inputs, bottom: reconstructions (decoded posterior means)", fontsize=10)
+        ax.set_title(f"{title}\ntop: test inputs, bottom: reconstructions (decoder mean at the posterior mean)",
+                     fontsize=10)
         ax.axis("off")
     fig.tight_layout()
     return save_and_show(fig, path)

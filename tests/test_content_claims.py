@@ -1,0 +1,134 @@
+"""Do the numbers the notebook teaches come from the code? Each test computes a claim of the solution
+notebook (the model answers, the face model's size, the appendix's cost table) and finds it in the text,
+so that a change to the models or the settings that makes the text false fails here."""
+from __future__ import annotations
+
+import math
+import re
+
+import nbformat
+import pytest
+import torch
+from torch import nn
+
+from benchmarks.model_costs import (Cost, cost_table, counted, duration, settings_of_the_notebook,
+                                    training_flops_per_image)
+from course_tools.course_build import SOLUTIONS
+from vae_course.settings import Settings
+
+CELLS = {c.get("id"): c.source for c in nbformat.read(SOLUTIONS / "vae" / "vae.ipynb", as_version=4).cells}
+COURSE = Settings()
+
+
+def _parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _linear(model: nn.Module) -> int:
+    """Parameters in the model's dense layers: the two heads and the decoder's first layer."""
+    return sum(_parameters(m) for m in model.modules() if isinstance(m, nn.Linear))
+
+
+def _on_meta(reference, **kwargs) -> nn.Module:
+    with torch.device("meta"):
+        return reference["ConvVAE"](**kwargs)
+
+
+def _millions(n: int) -> str:
+    return f"{n / 1e6:.2f} M"
+
+
+def test_the_full_size_convvae_keeps_its_parameters_in_the_widest_convolutions(reference):
+    """ConvVAE() at width 400: 3% in the linear layers, 78% in the two 800 <-> 1,600-channel convolutions."""
+    model = _on_meta(reference)
+    total = _parameters(model)
+    widest = sum(_parameters(m) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))
+                 and {m.in_channels, m.out_channels} == {800, 1600})
+    linear = _linear(model)
+    assert (round(total / 1e6, 1), round(linear / 1e6, 2), round(widest / 1e6, 2)) == (52.8, 1.56, 40.96)
+    answer = CELLS["comparison"]
+    assert f"{_millions(total)} parameters" in answer
+    assert f"linear layers hold\n{_millions(linear)} ({linear / total:.0%})" in answer
+    assert f"{_millions(widest)} ({widest / total:.0%})" in answer
+    assert "mostly in the widest layers and the linear heads" not in answer
+
+
+def test_dense_layers_grow_with_the_image_and_convolution_weights_do_not(reference):
+    """At width 32: 124,968 dense parameters at 32x32, 16 times as many at 128x128, the same convolutions."""
+    small, large = (_on_meta(reference, hidden_dim=32, image_size=size) for size in (32, 128))
+    face = _on_meta(reference, hidden_dim=32, latent_dim=COURSE.face_latent_dim, num_layers=4, image_size=128)
+    conv_small, conv_large = (_parameters(m) - _linear(m) for m in (small, large))
+    assert conv_small == conv_large
+    biases = 2 * 20  # the heads' biases do not grow with the image
+    assert _linear(large) - biases == 16 * (_linear(small) - biases)
+    answer = CELLS["comparison"]
+    assert f"{_parameters(small):,} parameters, {_linear(small):,} of them\nin the linear layers" in answer
+    assert f"{_linear(large):,} in the\nlinear layers and the same {conv_small:,} convolution weights" in answer
+    assert f"has {_millions(_linear(face))[:-2]} M of its {_millions(_parameters(face))} in them" in answer
+    assert (_linear(small), round(_linear(face) / 1e6, 1)) == (124968, 6.3)
+
+
+def test_unused_latent_dimensions_cost_parameters_not_flops(reference):
+    """The face model at width 64: 7.51 M parameters with 20 latents, 18.13 M with 128, FLOPs +1.3%."""
+    faces = {latents: _on_meta(reference, hidden_dim=COURSE.full_face_hidden_dim, latent_dim=latents, num_layers=4,
+                               image_size=128) for latents in (20, COURSE.face_latent_dim)}
+    narrow = _on_meta(reference, hidden_dim=COURSE.cpu_face_hidden_dim, latent_dim=COURSE.face_latent_dim,
+                      num_layers=4, image_size=128)
+    wide_20, wide_128 = (_parameters(faces[k]) for k in (20, COURSE.face_latent_dim))
+    assert (_millions(wide_20), _millions(wide_128)) == ("7.51 M", "18.13 M")
+    flops = {k: training_flops_per_image(model, (3, 128, 128)) for k, model in faces.items()}
+    per_dim = (wide_128 - wide_20) // (COURSE.face_latent_dim - 20)
+    features = 8 * COURSE.full_face_hidden_dim * (128 // 16) ** 2
+    assert per_dim == 3 * features + 2
+    text = CELLS["face-costs"]
+    assert f"{flops[COURSE.face_latent_dim] / flops[20] - 1:.1%} more FLOP" in text
+    assert f"about {round(per_dim, -3):,} parameters per\ndimension" in text
+    assert f"({8 * COURSE.full_face_hidden_dim} x 8 x 8 = {features:,} values at width 64)" in text
+    assert f"{_millions(wide_128)} parameters with 128 latents against {_millions(wide_20)}" in text
+    assert f"linear layers hold {_linear(faces[128]) / wide_128:.0%}" in text
+    assert f"({_linear(narrow) / _parameters(narrow):.0%} at width 32)" in text
+    for wrong in ("Unused dimensions cost little:", "enough for what a 32x32 image"):
+        assert wrong not in text
+
+
+TABLE_ROW = re.compile(r"^\| (?P<name>[^|]+) \| [^|]+ \| [^|]+ \| [^|]+ \| (?P<rate>[^|]+) \|", re.M)
+
+
+def test_the_appendix_cost_table_follows_from_the_counts_and_the_measured_rates(reference):
+    """Rebuilt from the rates the notebook prints, is the appendix's table the one in the notebook, and does it
+    say which rows were not measured? Its epoch times are then images / rate, and ten epochs ten times one."""
+    appendix = CELLS["appendix-costs"]
+    printed = "\n".join(line for line in appendix.splitlines() if line.startswith("|"))
+    rates = {m["name"]: m["rate"] for m in TABLE_ROW.finditer(printed)}
+    costs = []
+    for setting in settings_of_the_notebook(COURSE):
+        assert setting.name in rates, f"the appendix has no row for {setting.name!r}"
+        rate = None if rates[setting.name] == "not measured" else float(rates[setting.name].replace(",", ""))
+        assert (rate is None) == (not setting.measure)
+        costs.append(Cost(setting, *counted(setting, reference), rate))
+    assert printed == cost_table(costs, COURSE.epochs)
+    assert list(CELLS)[-1] == "appendix-costs" and "|---|" not in CELLS["face-costs"]
+    full_face = next(c for c in costs if c.setting.name.startswith("Task 3: faces at Task 1's full width"))
+    assert f"{full_face.flops / 1e9:.0f} GFLOP per training image" in appendix
+    assert f"take {full_face.parameters * 16 / 2**30:.1f} GiB" in appendix
+
+
+def test_duration_of_ten_epochs_is_ten_times_one():
+    """The figures add up: '1.5 min each, 15 min for 10', not '2 min each, 15 min for 10'."""
+    assert (duration(91.4), duration(914)) == ("1.5 min", "15 min")
+    assert duration(0.5) == "< 1 s" and duration(54) == "54 s" and duration(2 * 3600) == "2.0 h"
+
+
+def test_ln_n_bounds_the_information_the_text_compares_with():
+    """The beta sweep's answer compares the KL with ln N for its 1,000 test digits."""
+    assert f"\\ln 1000 = {math.log(1000):.1f}$ nats" in CELLS["beta-sweep"]
+
+
+@pytest.mark.parametrize("cell, wrong", [
+    ("theory-kl-question", "the negative ELBO, a lower bound"),
+    ("theory-smoothness", "if it matched it exactly, the codes would carry no information"),
+    ("comparison", "0.84 against 0.25 bits per\ndimension)"),
+    ("comparison-intro", "the negative ELBO in **bits per\ndimension**"),
+])
+def test_the_corrected_statements_stay_corrected(cell, wrong):
+    assert wrong not in CELLS[cell]
