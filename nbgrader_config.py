@@ -10,18 +10,21 @@ reads only Python, the public modules and the submission's folder, writes only t
 no process and opens no socket), then ``GradeOutsideKernel`` replaces the autograded cells'
 outputs with the scores the autograder computes outside the student's kernel; that grading
 starts before the kernel does (``StartGradingOutsideKernel``) and runs beside it.
+``MakeInert``, last in autograde and in generate_feedback, sanitizes the student's Markdown and
+outputs (``autograder.inert``), so nothing of hers runs when Formgrader or a feedback page shows them.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, Execute, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 from autograder.sandbox.grading_kernel import ConfinedKernelManager  # noqa: E402
 from autograder.nbgrader_grades import GradeOutsideKernel, StartGradingOutsideKernel  # noqa: E402
+from autograder.nbgrader_inert import MakeInert  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)
 
@@ -34,7 +37,7 @@ c.Execute.kernel_manager_class = ConfinedKernelManager  # student code never run
 c.Execute.timeout = 300  # per cell; fast-mode training cells take seconds
 c.Autograde.autograde_preprocessors = [
     StartGradingOutsideKernel, Execute, GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, MakeInert,  # MakeInert last: what Formgrader renders
 ]
 
 # Feedback: nbgrader's page, whose summary names each part instead of "Test cell": the template in
@@ -45,6 +48,7 @@ import autograder  # noqa: E402
 import nbgrader  # noqa: E402
 
 _formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, MakeInert]  # nbgrader's two, then inert
 c.GenerateFeedback.HTMLExporter.template_name = "feedback_by_part"
 c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(autograder.__file__), "nbgrader_templates")]
