@@ -44,8 +44,9 @@ SCAN = textwrap.dedent('''
 
     TENSOR_PARTS = {"reparameterize", "vae_loss", "interpolate", "sample_images"}  # called with tensors and a model only
     # Code that manages processes, audit hooks and files: called with tensors it would test nothing
-    # and could lock this very process (guard.install), so only its names are matched.
-    MACHINERY = ("guard", "worker", "zygote", "sandbox", "supervisor", "lane", "__main__", "bundles", "course_build",
+    # and could lock this very process (confine.install), so only its names are matched.
+    MACHINERY = ("confine", "capabilities", "landlock", "seccomp", "audit", "policy", "libc",  # sandbox/confine/
+                 "worker", "zygote", "sandbox", "supervisor", "lane", "__main__", "bundles", "course_build",
                  "run_notebook", "nbgrader_grades", "distributed", "trainer", "demo", "checkpoints")
 
     def adapted(obj, wanted):

@@ -77,9 +77,9 @@ FCNTL_COMMANDS = (0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 16, 36, 37, 38, 1030, 1031, 103
 SELF_ONLY = (("kill", 0, "group"), ("tgkill", 0, "self"), ("rt_sigqueueinfo", 0, "self"),
              ("rt_tgsigqueueinfo", 0, "self"), ("sched_setaffinity", 0, "self"), ("sched_setscheduler", 0, "self"),
              ("sched_setparam", 0, "self"), ("sched_setattr", 0, "self"))
-# (system call, argument that must name a process, not a user or group): its own priority only.
-PROCESS_PRIORITY = (("setpriority", 0), ("ioprio_set", 0))
-PRIO_PROCESS, IOPRIO_WHO_PROCESS = 0, 1
+# (system call, the "which" value of its first argument that names one process, never a user or group);
+# the second argument must then be this process: its own priority only.
+PROCESS_PRIORITY = (("setpriority", 0), ("ioprio_set", 1))  # PRIO_PROCESS, IOPRIO_WHO_PROCESS
 CLONE_THREAD = 0x00010000  # clone only for threads; clone3 answers ENOSYS so C libraries fall back to clone
 
 # --- Python audit events (the audit hooks) --------------------------------------------------

@@ -63,10 +63,9 @@ def build_filter(pid: int, serving: bool = False, arch: str | None = None):  # n
     for name, index, kind in policy.SELF_ONLY:
         for target in targets[kind]:
             syscall_filter.add_rule(allow, name, is_int(index, target))
-    for name, (which, who) in zip(("setpriority", "ioprio_set"), ((policy.PRIO_PROCESS, 1),
-                                                                  (policy.IOPRIO_WHO_PROCESS, 1))):
+    for name, which in policy.PROCESS_PRIORITY:
         for target in targets["self"]:
-            syscall_filter.add_rule(allow, name, is_int(0, which), is_int(who, target))
+            syscall_filter.add_rule(allow, name, is_int(0, which), is_int(1, target))
     return syscall_filter
 
 
