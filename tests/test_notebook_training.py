@@ -1,11 +1,17 @@
 """Does the notebook's epoch driver resume from its checkpoint instead of starting over?"""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.tiny_vae import TinyVAE
+from vae_course.fingerprint import code_fingerprint
 from vae_course.training import FirstBatches, fit_resumable
 
 
@@ -45,7 +51,7 @@ def test_rerunning_resumes_after_the_last_finished_epoch(tmp_path, capsys):
     other = TinyVAE(3, (1, 2, 2))  # another architecture: start over, say so
     fit_resumable(other, _counting_epoch(calls), loader, loader, _loss, torch.device("cpu"), epochs=1,
                   checkpoint=checkpoint)
-    assert len(calls) == 4 and "holds a different model" in capsys.readouterr().out
+    assert len(calls) == 4 and "the model's architecture changed" in capsys.readouterr().out
 
 
 def test_first_batches_limits_steps_and_keeps_the_loader_look():
@@ -55,3 +61,81 @@ def test_first_batches_limits_steps_and_keeps_the_loader_look():
     assert len(limited.dataset) == 20 and limited.batch_size == 10  # as many images as the batches hold
     assert FirstBatches(loader, max_steps=9).dataset is loader.dataset
     assert len(list(FirstBatches(loader))) == 5
+
+
+NOTEBOOK_CELLS = '''
+import torch
+import torch.nn.functional as F
+
+def vae_loss(recon_x, x, mu, logvar):
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return F.binary_cross_entropy(recon_x, x, reduction="sum") KL_SIGN kl
+
+def train_epoch(model, loader, optimizer, device):
+    model.train()
+    total, count = 0.0, 0
+    for (x,) in loader:
+        x_hat, mu, logvar = model(x.to(device))
+        loss = vae_loss(x_hat, x, mu, logvar)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total, count = total + loss.item(), count + len(x)
+    return total / count
+'''
+
+
+def _cells(kl_sign: str) -> dict:
+    """The two definition cells run as a notebook runs them: fresh functions in ``__main__``."""
+    namespace = {"__name__": "__main__"}
+    exec(compile(NOTEBOOK_CELLS.replace("KL_SIGN", kl_sign), "<cell>", "exec"), namespace)
+    return namespace
+
+
+def test_a_checkpoint_trained_by_buggy_code_is_not_resumed_after_the_fix(tmp_path, capsys):
+    """The checkpoint trap: fixing vae_loss (the KL's sign) and re-running must train again, saying why."""
+    loader = DataLoader(TensorDataset(torch.rand(16, 1, 2, 2)), batch_size=8)
+    checkpoint = tmp_path / "run.pt"
+
+    def fit(cells: dict, epochs: int = 1) -> None:
+        fit_resumable(TinyVAE(2, (1, 2, 2)), cells["train_epoch"], loader, loader, cells["vae_loss"],
+                      torch.device("cpu"), epochs=epochs, checkpoint=checkpoint)
+
+    fit(_cells("-"))  # the bug: the KL subtracted
+    capsys.readouterr()
+    fit(_cells("-"), epochs=2)  # the same cells run again (new function objects): resumed
+    assert "1 epoch(s) already trained" in capsys.readouterr().out
+    fit(_cells("+"), epochs=2)  # fixed: only vae_loss changed, and train_epoch calls it
+    out = capsys.readouterr().out
+    assert "training from the start" in out and "the code of train_epoch" in out and "the code of loss" in out
+    assert "resumed" not in out
+    fit(_cells("+"), epochs=2)
+    assert "2 epoch(s) already trained" in capsys.readouterr().out
+
+
+def test_changed_settings_restart_training(tmp_path, capsys):
+    loader = DataLoader(TensorDataset(torch.rand(16, 1, 2, 2)), batch_size=8)
+    cells = _cells("+")
+    for max_steps in (1, None):
+        fit_resumable(TinyVAE(2, (1, 2, 2)), cells["train_epoch"], loader, loader, cells["vae_loss"],
+                      torch.device("cpu"), epochs=1, checkpoint=tmp_path / "run.pt", max_steps=max_steps)
+    assert "the settings" in capsys.readouterr().out
+
+
+def test_the_fingerprint_is_the_same_in_every_process():
+    """Bytecode constants include sets, whose order follows string hashing: it must not matter."""
+    script = ("import sys; sys.path.insert(0, %r); from tests.test_notebook_training import _cells;"
+              "from vae_course.fingerprint import code_fingerprint as f;"
+              "c = _cells('+'); print(f(c['train_epoch']), f(c['vae_loss']))") % str(Path(__file__).parents[1])
+    prints = {subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3")}
+    assert len(prints) == 1
+
+
+def test_the_fingerprint_follows_helpers_and_ignores_line_numbers():
+    base = _cells("+")
+    moved = {"__name__": "__main__"}
+    exec(compile("\n\n\n" + NOTEBOOK_CELLS.replace("KL_SIGN", "+"), "<another cell>", "exec"), moved)
+    assert code_fingerprint(base["train_epoch"]) == code_fingerprint(moved["train_epoch"])
+    assert code_fingerprint(base["train_epoch"]) != code_fingerprint(_cells("-")["train_epoch"])
+    assert code_fingerprint(TinyVAE(2, (1, 2, 2))) == code_fingerprint(TinyVAE(2, (1, 2, 2), seed=1))

@@ -18,6 +18,7 @@ from torch.utils.data import Subset
 from tqdm.auto import tqdm
 
 from vae_course.checkpoints import read_checkpoint, restore, save_checkpoint
+from vae_course.fingerprint import code_fingerprint
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 EpochFn = Callable[[nn.Module, Iterable, torch.optim.Optimizer, torch.device], float]
@@ -72,9 +73,31 @@ class FirstBatches:
                          disable=not self.show_progress))
 
 
-def _architecture_summary(model: nn.Module) -> dict[str, Any]:
-    """The model's class and weight shapes: a checkpoint of another architecture is not resumed."""
-    return {"model": type(model).__name__, "shapes": {n: list(p.shape) for n, p in model.state_dict().items()}}
+def _run_identity(model: nn.Module, train_epoch: EpochFn, loss_fn: LossFn, lr: float,
+                  max_steps: int | None) -> dict[str, Any]:
+    """What a checkpoint must have been trained by to be resumed: the same code and settings.
+
+    The model's class and weight shapes, fingerprints of the model's, ``train_epoch``'s and the
+    loss's code (see ``vae_course.fingerprint``), and the learning rate and steps per epoch.
+    """
+    return {
+        "model": type(model).__name__,
+        "shapes": {n: list(p.shape) for n, p in model.state_dict().items()},
+        "code": {"model": code_fingerprint(model), "train_epoch": code_fingerprint(train_epoch),
+                 "loss": code_fingerprint(loss_fn)},
+        "settings": {"lr": lr, "max_steps": max_steps},
+    }
+
+
+def _differences(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """Plain words for what changed since a checkpoint was written."""
+    if saved.get("model") != now["model"] or saved.get("shapes") != now["shapes"]:
+        return ["the model's architecture"]
+    code = saved.get("code", {})
+    changed = [f"the code of {name}" for name, digest in now["code"].items() if code.get(name) != digest]
+    if saved.get("settings") != now["settings"]:
+        changed.append(f"the settings (now {now['settings']}, then {saved.get('settings')})")
+    return changed
 
 
 def fit_resumable(
@@ -92,26 +115,30 @@ def fit_resumable(
     """Train with Adam and the notebook's ``train_epoch``, saving a checkpoint after every epoch.
 
     Running it again resumes after the last finished epoch (a finished run only loads its
-    weights), so re-running a training cell after a crash or a disconnect costs no retraining;
-    a checkpoint of a different architecture is ignored, with a message. Returns the per-epoch
+    weights), so re-running a training cell after a crash or a disconnect costs no retraining.
+    A checkpoint is resumed only if the same code trained it: after a change to the model, to
+    ``train_epoch`` or to the loss (a bug fixed, say), or to the settings, training starts over
+    and says what changed. Returns the per-epoch
     train loss (what ``train_epoch`` returned) and test loss, in nats/image.
     """
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"train": [], "test": []}
-    done, architecture = 0, _architecture_summary(model)
+    done, identity = 0, _run_identity(model, train_epoch, loss_fn, lr, max_steps)
     if checkpoint.exists():
         state = read_checkpoint(checkpoint)
-        if state["config"] == architecture:
+        changed = _differences(state["config"], identity)
+        if not changed:
             restore(state, model, optimizer)
             history, done = state["history"], state["epoch"]
             print(f"resumed from {checkpoint}: {done} epoch(s) already trained")
         else:
-            print(f"{checkpoint} holds a different model; training from the start")
+            print(f"{checkpoint} was trained with different code or settings ({', '.join(changed)} changed); "
+                  "training from the start")
     for epoch in range(done + 1, epochs + 1):
         batches = FirstBatches(train_loader, max_steps, desc=f"epoch {epoch}/{epochs}")
         history["train"].append(float(train_epoch(model, batches, optimizer, device)))
         history["test"].append(evaluate(model, test_loader, loss_fn, device, max_steps))
-        save_checkpoint(checkpoint, model, optimizer, epoch, history, architecture)
+        save_checkpoint(checkpoint, model, optimizer, epoch, history, identity)
         print(f"epoch {epoch}: train {history['train'][-1]:.1f}, test {history['test'][-1]:.1f} nats/image")
     return history
