@@ -79,7 +79,7 @@ def index_source(assignment: Assignment) -> str:
 
 def points_table(assignment: Assignment, public_points: dict[str, float]) -> str:
     """The README's table of points, part by part."""
-    rows = ["| part | public checks | hidden checks | points |", "|---|---|---|---|"]
+    rows = ["| part | points of public checks | points of hidden checks | points |", "|---|---|---|---|"]
     for part in assignment.parts:
         hidden = sum(p for _, p in assignment.hidden_checks.get(part.name, ()))
         rows.append(f"| `{part.name}` | {public_points[part.name]:g} | {hidden:g} | {part.points:g} |")

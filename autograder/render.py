@@ -18,6 +18,11 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def counted(value: float, word: str) -> str:
+    """A number with its word in the right number: ``1 point``, ``0.5 points``, ``2 checks``."""
+    return f"{points(value)} {word if value == 1 else word + 's'}"
+
+
 def mark(result: CheckResult) -> str:
     return "PASS" if result.passed else "FAIL"
 

@@ -5,7 +5,7 @@ import textwrap
 from typing import Any
 
 from autograder.grading import GradeReport
-from autograder.render import part_lines, points
+from autograder.render import counted, part_lines, points
 from autograder.text import readable
 
 HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
@@ -22,8 +22,9 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
               for gid, answered in report.theory.items()]
     lines = list(report.notes)
     if hidden:
-        lines.append(f"{len(hidden)} hidden checks worth {points(sum(r.points for r in hidden))} points are part of "
-                     "the score; their details are shown once grades are published.")
+        worth = counted(sum(r.points for r in hidden), "point")
+        lines.append(f"{counted(len(hidden), 'hidden check')} worth {worth} count in the score; "
+                     "their details are shown once grades are published.")
     return {"score": report.score, "max_score": report.max_score, "output": readable("\n".join(lines)),
             "visibility": "visible", "stdout_visibility": "hidden", "execution_time": round(report.seconds, 1),
             "tests": tests}
@@ -37,8 +38,9 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
     visible_points = sum(r.points for r in visible)
     lines.append(f"**Checks shown here: {points(sum(r.score for r in visible))} / {points(visible_points)} points.**")
     if hidden:
-        lines.append(f"A further {len(hidden)} hidden checks are worth {points(sum(r.points for r in hidden))} "
-                     "points; they test the same parts more thoroughly and are reported when grades are published.")
+        worth = counted(sum(r.points for r in hidden), "point")
+        lines.append(f"A further {counted(len(hidden), 'hidden check')} worth {worth} test the same parts "
+                     "more thoroughly and are reported when grades are published.")
     lines += [f"- Note: {note}" for note in report.notes]
     for task in dict.fromkeys(r.task for r in visible):
         results = [r for r in report.results if r.task == task]

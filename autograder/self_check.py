@@ -14,7 +14,7 @@ from typing import Any
 
 from autograder.assignment import the_assignment
 from autograder.checks import load_checks
-from autograder.render import part_lines, points, score_of
+from autograder.render import counted, part_lines, points, score_of
 from autograder.results import run_check
 from autograder.students import LocalStudent
 
@@ -31,6 +31,5 @@ def self_check(task: str, namespace: dict[str, Any]) -> None:
     hidden = the_assignment().hidden_checks.get(task, ())
     if hidden:
         names = ", ".join(f"{name} ({points(p)})" for name, p in hidden)
-        checks_word = "check" if len(hidden) == 1 else "checks"
-        print(f"At grading, {len(hidden)} hidden {checks_word} worth {points(sum(p for _, p in hidden))} points also "
-              f"run on inputs you do not see: {names}.")
+        print(f"At grading, {counted(len(hidden), 'hidden check')} worth {counted(sum(p for _, p in hidden), 'point')} "
+              f"also run{'s' if len(hidden) == 1 else ''} on inputs you do not see: {names}.")

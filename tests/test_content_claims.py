@@ -132,3 +132,16 @@ def test_ln_n_bounds_the_information_the_text_compares_with():
 ])
 def test_the_corrected_statements_stay_corrected(cell, wrong):
     assert wrong not in CELLS[cell]
+
+
+def test_section_numbers_are_unique_and_in_order():
+    """Two sections once shared the number 1.7: each numbered heading appears once, in order."""
+    numbers = [tuple(int(n) for n in m[1].split(".")) for source in CELLS.values()
+               for m in re.finditer(r"^#{2,4} (\d+\.\d+) ", source, re.MULTILINE)]
+    assert numbers and len(numbers) == len(set(numbers)) and numbers == sorted(numbers), numbers
+
+
+@pytest.mark.parametrize("jargon", ["seed size", "seed's size", "Beyond the seed", "at the seed"])
+def test_seed_means_only_the_random_seed(jargon):
+    """"Seed" is the random seed (SETTINGS.seed); the original assignment's sizes are called that."""
+    assert not [cell for cell, source in CELLS.items() if jargon in source]

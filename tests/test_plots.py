@@ -82,3 +82,11 @@ def test_importing_the_helpers_keeps_the_kernels_backend():
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MPLBACKEND": inline},
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == inline
+
+
+def test_a_saved_figure_reads_as_one_line_as_a_cells_last_value(tmp_path):
+    """A locked cell ending in a plot call shows ``saved figures/x.png``, not ``PosixPath('figures/x.png')``."""
+    from IPython.lib.pretty import pretty
+
+    saved = plots.save_loss_curves({"train": [3.0, 2.0]}, tmp_path / "loss.png")
+    assert saved.exists() and pretty(saved) == f"saved {tmp_path / 'loss.png'}"

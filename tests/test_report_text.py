@@ -46,3 +46,11 @@ def test_feedback_and_nbgrader_cells_show_a_check_the_same_way():
     markdown, cell = feedback_markdown(report), part_feedback("vae_loss", report.results)
     assert "- **FAIL** `vae_loss.bce` (0/2): Is it BCE?" in markdown and "FAIL vae_loss.bce (0/2): Is it BCE?" in cell
     assert "Hidden?" not in markdown + cell and "Hidden checks: 0/1 points from 1 checks." in cell
+
+
+def test_counts_take_their_word_in_the_right_number():
+    """"1 hidden check worth 1 points" once reached students."""
+    from autograder.render import counted
+
+    assert [counted(1, "point"), counted(0.5, "point"), counted(2, "hidden check")] == \
+        ["1 point", "0.5 points", "2 hidden checks"]

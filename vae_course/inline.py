@@ -8,6 +8,13 @@ from matplotlib.figure import Figure
 DPI = 120
 
 
+class SavedFigure(type(Path())):
+    """Where a figure was saved. As a cell's last value it reads ``saved figures/x.png``, not ``PosixPath(...)``."""
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython's text display
+        printer.text(f"saved {self}")
+
+
 def in_kernel() -> bool:
     """Whether this code runs in a Jupyter kernel (not a script, test or plain IPython shell)."""
     try:
@@ -18,13 +25,13 @@ def in_kernel() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def save_and_show(fig: Figure, path: str | Path) -> Path:
+def save_and_show(fig: Figure, path: str | Path) -> SavedFigure:
     """Write ``fig`` to ``path`` (folders created) and display the file in a notebook.
 
-    Figures are built with ``matplotlib.figure.Figure``, not pyplot, so no backend's own
-    display shows them a second time and nothing stays open.
+    Build figures with ``matplotlib.figure.Figure``, not pyplot, so no backend's own display
+    shows them a second time and nothing stays open (``vae_course.plots`` closes its pyplot ones).
     """
-    path = Path(path)
+    path = SavedFigure(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
     if in_kernel():

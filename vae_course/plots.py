@@ -7,7 +7,6 @@ notebook shows is exactly the file that was written.
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -15,31 +14,16 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid
 
+from vae_course.inline import SavedFigure, save_and_show
+
 MAX_WIDTH_IN = 12.0  # inches: wider figures get scaled down in notebooks and on GitHub anyway
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+def _save(fig: plt.Figure, path: str | Path) -> SavedFigure:
+    """Save and show (see ``vae_course.inline``), then close: pyplot keeps every open figure."""
+    saved = save_and_show(fig, path)
     plt.close(fig)
-    show_inline(path)
-    return path
-
-
-def in_jupyter_kernel() -> bool:
-    """Whether this process is a Jupyter kernel (IPython with a kernel, not a terminal IPython)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def show_inline(path: str | Path) -> None:
-    """Display a saved PNG in the notebook's output; nothing outside a Jupyter kernel."""
-    if in_jupyter_kernel():
-        from IPython.display import Image, display
-
-        display(Image(filename=str(path)))
+    return saved
 
 
 def _grid(images: torch.Tensor, nrow: int) -> torch.Tensor:
@@ -51,7 +35,7 @@ def _grid(images: torch.Tensor, nrow: int) -> torch.Tensor:
 def save_image_grid(
     images: torch.Tensor, path: str | Path, nrow: int = 8, title: str | None = None,
     labels: Sequence[str] | None = None,
-) -> Path:
+) -> SavedFigure:
     """A grid of images (N, C, H, W) in [0, 1]; optional per-image labels under a small grid."""
     images = images.detach().float().cpu().clamp(0, 1)
     if labels is not None:
@@ -76,7 +60,9 @@ def save_image_grid(
     return _save(fig, path)
 
 
-def save_reconstructions(inputs: torch.Tensor, outputs: torch.Tensor, path: str | Path, title: str | None = None) -> Path:
+def save_reconstructions(
+    inputs: torch.Tensor, outputs: torch.Tensor, path: str | Path, title: str | None = None,
+) -> SavedFigure:
     """Inputs in the top row, their reconstructions below."""
     n = min(len(inputs), 8)
     pairs = torch.cat([inputs[:n].cpu(), outputs[:n].detach().cpu().reshape_as(inputs[:n].cpu())])
@@ -86,7 +72,7 @@ def save_reconstructions(inputs: torch.Tensor, outputs: torch.Tensor, path: str 
 def save_interpolation_strip(
     frames: torch.Tensor, path: str | Path, title: str | None = None,
     ends: tuple[torch.Tensor, torch.Tensor] | None = None,
-) -> Path:
+) -> SavedFigure:
     """The decoded points of a latent interpolation, left to right.
 
     With ``ends`` (the two input images), they frame the strip, so that one can see how far
@@ -105,7 +91,7 @@ def save_interpolation_strip(
 def save_latent_traversal(
     decoded: torch.Tensor, values: Sequence[float], dims: tuple[int, int], path: str | Path,
     title: str | None = None,
-) -> Path:
+) -> SavedFigure:
     """Images decoded over a grid of two latent coordinates (row-major: rows vary ``dims[0]``).
 
     ``decoded`` holds ``len(values) ** 2`` images; row ``i``, column ``j`` is the image at
@@ -130,7 +116,7 @@ def save_latent_traversal(
 def save_loss_curves(
     curves: Mapping[str, Sequence[float]], path: str | Path, ylabel: str = "loss (nats/image)",
     title: str | None = None,
-) -> Path:
+) -> SavedFigure:
     """One line per named curve, against the epoch."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for name, values in curves.items():

@@ -58,7 +58,9 @@ class FirstBatches:
     still reports the loss per image.
     """
 
-    def __init__(self, loader: Any, max_steps: int | None = None, desc: str = "train", show_progress: bool = True) -> None:
+    def __init__(
+        self, loader: Any, max_steps: int | None = None, desc: str = "train", show_progress: bool = True,
+    ) -> None:
         self.loader, self.max_steps, self.desc, self.show_progress = loader, max_steps, desc, show_progress
         self.batch_size = getattr(loader, "batch_size", None)
         self.dataset = getattr(loader, "dataset", None)
