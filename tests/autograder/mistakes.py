@@ -144,7 +144,7 @@ MISTAKES = [
                                                "    if True:\n        z = torch.randn"),
             "sample_images.eval_no_grad", "torch.no_grad()", exact=True),
     mistake("KL with the variance for the log-variance", Edit("vae_loss", "- logvar.exp())", "- logvar)"),
-            "vae_loss.kl_value vae_loss.formula", "-0.5 * sum(1 + logvar - mu**2 - exp(logvar))"),
+            "vae_loss.kl_value vae_loss.formula vae_loss.kl_zero_at_prior", "-0.5 * sum(1 + logvar - mu**2 - exp(logvar))"),
     mistake("MNIST VAE hidden layer of 256", Edit("VAE", "hidden_dim: int = 400", "hidden_dim: int = 256"),
             "vae.architecture", "652,824"),
     mistake("ConvVAE channels not doubling", Edit("ConvVAE", "channels = [hidden_dim * 2**i for i in range(num_layers)]",
