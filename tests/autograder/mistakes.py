@@ -98,6 +98,11 @@ MISTAKES = [
             "vae.every_layer_learns vae.gradients_reach_all", "use every layer"),
     mistake("MNIST VAE encoder without ReLU", Edit("VAE", "h = F.relu(self.fc1(x.flatten(1)))", "h = self.fc1(x.flatten(1))"),
             "vae.architecture", "784 -> 400 (ReLU)"),
+    mistake("MNIST VAE ignoring image_shape (the PyTorch example's 784)", Edit("VAE", "pixels = math.prod(image_shape)", "pixels = 784"),
+            "vae.image_shape", "VAE(image_shape=(C, H, W))", exact=True),
+    mistake("MNIST VAE decoding to (B, 1, 28, 28) whatever image_shape", Edit("VAE", ".view(len(z), *self.image_shape)",
+                                                                              ".view(len(z), 1, 28, 28)"),
+            "vae.image_shape", "(B, C, H, W)", exact=True),
     # interpolate
     mistake("interpolating pixels", Edit("interpolate", "return vae.decode(z)",
                                          "ends = vae.decode(mu)\n        w = weights.view(-1, 1, 1, 1)\n        return (1 - w) * ends[0] + w * ends[1]"),
