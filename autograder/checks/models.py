@@ -161,7 +161,7 @@ def mlp_vae_returns_the_contract_shapes(student):
        feedback="VAE(image_shape=(C, H, W)) is a model of C*H*W pixels: encode flattens (B, C, H, W) and decode "
                 "returns (B, C, H, W); the comparison trains VAE(image_shape=(3, 32, 32)) on CIFAR-10.")
 def mlp_vae_honours_image_shape(student):
-    """Does VAE(image_shape=(3, 32, 32), hidden_dim=64, latent_dim=8) take and return (B, 3, 32, 32) images with 8 latents?"""
+    """Does VAE(image_shape=(3, 32, 32), hidden_dim=64, latent_dim=8) take and return (B, 3, 32, 32) images?"""
     assert_model_shapes(student, "VAE", 3, {"image_shape": (3, 32, 32), "hidden_dim": 64, "latent_dim": 8},
                         (3, 32, 32), 8)
 

@@ -47,7 +47,8 @@ def _kernel_verdicts(notebook: nbformat.NotebookNode, parts: set[str], workdir: 
     """Each public check's verdict from the self-check cells of ``parts``, run in a kernel after the setup and
     every definition cell (what a student runs before a self-check), and everything the self-checks printed."""
     keep = {"hosted_setup", "setup"} | PARTS | {f"test_{p}" for p in parts}
-    cells = [c for c in notebook.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") in keep]
+    cells = [c for c in notebook.cells
+             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id") in keep]
     monkeypatch.setenv(FAST_ENV, "1")
     monkeypatch.setenv(DATA_ENV, str(workdir / "data"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -85,7 +86,8 @@ def test_valid_forms_get_full_marks_and_one_verdict(alternatives, tmp_path, monk
 HELPER_THE_GRADER_DROPS = (
     Edit("vae_loss", "def vae_loss(", "def make_loss():\n    return nn.BCELoss(reduction='sum')\n\n\n"
                                       "reconstruction_function = make_loss()\n\n\ndef vae_loss("),
-    Edit("vae_loss", 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")', "bce = reconstruction_function(recon_x, x)"),
+    Edit("vae_loss", 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")',
+         "bce = reconstruction_function(recon_x, x)"),
 )
 
 
