@@ -24,7 +24,7 @@ def matches_a_value_worked_out_by_hand(student):
        feedback="The KL term is -0.5 * sum(1 + logvar - mu**2 - exp(logvar)) summed over every latent dimension "
                 "and image, with the 0.5, the '1 +' and a minus sign; at mu = 0, logvar = 0 it is 0.")
 def kl_of_known_gaussians(student):
-    """With perfect binary reconstructions (no BCE), is the KL 0 at mu = logvar = 0 and 2 - ln 2 at mu = 2, logvar = ln 4?"""
+    """With perfect binary reconstructions, is the KL 0 at mu = logvar = 0 and 2 - ln 2 at mu = 2, logvar = ln 4?"""
     recon = x = torch.tensor([[1.0, 0.0, 1.0, 0.0]])  # BCE is 0 summed or averaged: this checks the KL alone
     at_prior = student.probe("vae_loss_value", recon, x, torch.zeros(1, 3), torch.zeros(1, 3))["loss"]
     expect.close(at_prior, torch.tensor(0.0), "the loss at mu = 0, logvar = 0 with perfect reconstructions",
