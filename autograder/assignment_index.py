@@ -8,7 +8,7 @@ PARTS = (
     ('reparameterize', 8),
     ('vae_loss', 9),
     ('ConvVAE', 12),
-    ('VAE', 5),
+    ('VAE', 6),
     ('train_epoch', 9),
     ('interpolate', 6),
     ('FFHQDataset', 6),

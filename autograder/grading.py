@@ -13,10 +13,9 @@ from pathlib import Path
 
 from autograder.checks import Check, load_checks
 from autograder.errors import WorkerFailure
-from autograder.results import CheckResult, run_check
+from autograder.results import CheckResult, blocked_tasks, run_check
 from autograder.sandbox.process import Limits, Sandbox, Zygote
 from autograder.submission import read_submission
-from vae_course.notebook_code import Definitions
 
 
 @dataclass
@@ -34,19 +33,6 @@ class GradeReport:
     @property
     def max_score(self) -> float:
         return sum(r.points for r in self.results)
-
-
-def _blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[str, str]:
-    """Tasks whose definition could not be read or run, with the reason."""
-    blocked: dict[str, str] = {}
-    for problem in definitions.problems:
-        if problem.grade_id and problem.grade_id not in definitions.names:
-            blocked.setdefault(problem.grade_id, f"Cell {problem.cell} ({problem.grade_id}) has a {problem.message}.")
-    for error in load_errors:
-        for name in error["names"]:
-            blocked[name] = (f"Defining `{name}` raised {error['type']}: {error['message']} "
-                             f"({error['filename'].strip('<>')}).")
-    return blocked
 
 
 def grade_submission(submission: str | Path, include_hidden: bool = True, limits: Limits = Limits(),
@@ -94,7 +80,7 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
                             "message": str(error), "filename": "<notebook>"}]
         from autograder.students import SandboxStudent
 
-        blocked = _blocked_tasks(definitions, load_errors)
+        blocked = blocked_tasks(definitions, load_errors)
         defined = set(definitions.names)
         student = SandboxStudent(sandbox)
         for check in checks:

@@ -8,10 +8,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from autograder.checks import Check
 from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure
 from autograder.text import readable, shorten
+
+if TYPE_CHECKING:
+    from vae_course.notebook_code import Definitions
 
 MESSAGE_CHARS = 1000  # feedback is read by a person; a submission's error text can be any length
 
@@ -93,3 +97,16 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
         else:
             return CheckResult.of(check, check.points, "Passed.", time.monotonic() - started)
     return CheckResult.of(check, 0.0, message, time.monotonic() - started)
+
+
+def blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[str, str]:
+    """Tasks whose definition could not be read or run, with the reason (the grader's and the self-check's)."""
+    blocked: dict[str, str] = {}
+    for problem in definitions.problems:
+        if problem.grade_id and problem.grade_id not in definitions.names:
+            blocked.setdefault(problem.grade_id, f"Cell {problem.cell} ({problem.grade_id}) has a {problem.message}.")
+    for error in load_errors:
+        for name in error["names"]:
+            blocked[name] = (f"Defining `{name}` raised {error['type']}: {error['message']} "
+                             f"({error['filename'].strip('<>')}).")
+    return blocked

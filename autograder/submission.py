@@ -159,4 +159,6 @@ def read_submission(submission: Path) -> Submission:
     definitions = extract_definitions(notebook)
     definitions.problems[:0] = oversized
     notes += [f"Cell {p.cell} ({p.grade_id or 'no grade id'}) was skipped: {p.message}." for p in definitions.problems]
+    parts = set(the_assignment().part_names)
+    notes += [d.message() for d in definitions.dropped if d.grade_id in parts]  # what a graded cell loses
     return Submission(path, definitions, _theory_answers(notebook), notes)

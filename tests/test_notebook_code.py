@@ -62,3 +62,52 @@ def test_reading_is_linear_in_the_cell(source):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     extract_definitions(notebook)
     assert time.monotonic() - started < 5
+
+
+def _read(source: str):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+        "grade_id": "vae_loss"}})])
+    return extract_definitions(notebook)
+
+
+@pytest.mark.parametrize("line", [
+    "reconstruction_function = nn.BCELoss(reduction='sum')",
+    "reconstruction_function = nn.BCELoss(size_average=False)",
+    "to_tensor = T.Compose([T.ToTensor(), T.Lambda(lambda x: x.view(-1)), T.Normalize(MEAN, MEAN)])",
+    "ACTIVATIONS = {'relu': nn.ReLU, 'tanh': torch.nn.Tanh}",
+    "PIXELS, LATENT = 28 * 28, 20",
+    "cpu = torch.device('cpu')",
+    "torch.manual_seed(0)",
+])
+def test_helper_objects_and_seeds_are_kept(line):
+    """Is a helper object built by an allowed constructor (through the cell's import aliases), a computed
+    constant or a seeding call kept beside the definitions?"""
+    source = f"import torch\nfrom torch import nn\nimport torchvision.transforms as T\nMEAN = (0.5,)\n{line}\n"
+    definitions = _read(source)
+    assert [s.source for s in definitions.statements][-1] == line and not definitions.dropped
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ("loader = DataLoader(datasets.MNIST('.', download=True), batch_size=64)", "reads data"),
+    ("state = torch.load('model.pt')", "reads data"),
+    ("history = fit(model, loader)", "trains"),
+    ("optimizer.step()", "trains"),
+    ("model = VAE()", "runs code when the cell runs"),
+    ("loss_fn = nn.BCELoss(weight=make_weights())", "runs code when the cell runs"),
+    ("torch.manual_seed(int(input()))", "runs code when the cell runs"),
+    ("nn.Linear.forward = lambda self, x: x", "runs code when the cell runs"),
+])
+def test_a_dropped_statement_is_named_with_its_reason(line, reason):
+    """Is a statement that reads data, trains or runs other code dropped, and named with the reason?"""
+    definitions = _read(f"import torch\nfrom torch import nn\n\ndef f():\n    return 1\n{line}\n")
+    assert [s.names for s in definitions.statements] == [(), (), ("f",)]
+    [dropped] = definitions.dropped
+    assert dropped.line == 6 and dropped.text == line and reason in dropped.reason
+    assert f"`{line}` (cell 0 (vae_loss), line 6) is not run by the grader" in dropped.message()
+
+
+def test_an_unimported_or_undefined_callee_is_not_trusted():
+    """Does a constructor name resolve only through the notebook's imports, so a local `nn` is not torch.nn?"""
+    definitions = _read("class nn:\n    BCELoss = print\nx = nn.BCELoss('hi')\ny = undefined_name\n")
+    assert [s.names for s in definitions.statements] == [("nn",)]
+    assert [d.text for d in definitions.dropped] == ["x = nn.BCELoss('hi')", "y = undefined_name"]

@@ -157,6 +157,15 @@ def mlp_vae_returns_the_contract_shapes(student):
         assert_model_shapes(student, "VAE", batch, {}, (1, 28, 28), 20)
 
 
+@check("vae.image_shape", task="VAE", points=1,
+       feedback="VAE(image_shape=(C, H, W)) is a model of C*H*W pixels: encode flattens (B, C, H, W) and decode "
+                "returns (B, C, H, W); the comparison trains VAE(image_shape=(3, 32, 32)) on CIFAR-10.")
+def mlp_vae_honours_image_shape(student):
+    """Does VAE(image_shape=(3, 32, 32), hidden_dim=64, latent_dim=8) take and return (B, 3, 32, 32) images?"""
+    assert_model_shapes(student, "VAE", 3, {"image_shape": (3, 32, 32), "hidden_dim": 64, "latent_dim": 8},
+                        (3, 32, 32), 8)
+
+
 @check("vae.architecture", task="VAE", points=1,
        feedback="VAE is 784 -> 400 (ReLU) -> mu and logvar heads of 20, and 20 -> 400 (ReLU) -> 784: 652,824 "
                 "parameters.")

@@ -248,6 +248,15 @@ def samples(ns: Namespace, seed: int, latent_dim: int, image_shape: list[int], n
 
 # --- data ----------------------------------------------------------------------------------
 
+def _in_this_process(loader: Any) -> None:
+    """Read a DataLoader's batches here, not in worker processes (the sandbox forbids processes).
+
+    ``num_workers`` changes how fast batches arrive, never which: the same sampler and transforms run.
+    """
+    if isinstance(loader, torch.utils.data.DataLoader):
+        loader.num_workers = 0
+
+
 @probe
 def cifar10_loaders(ns: Namespace, root: str, batch_size: int) -> dict[str, Any]:
     from vae_course.data.cifar10 import accept_fixture_checksums
@@ -256,6 +265,7 @@ def cifar10_loaders(ns: Namespace, root: str, batch_size: int) -> dict[str, Any]
         train_loader, test_loader = _get(ns, "make_cifar10_loaders")(root, batch_size=batch_size)
     result: dict[str, Any] = {}
     for split, loader in (("train", train_loader), ("test", test_loader)):
+        _in_this_process(loader)
         images, labels = next(iter(loader))
         result[split] = {"size": len(loader.dataset), "images": images, "labels": labels}
     return result

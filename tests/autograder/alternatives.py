@@ -169,4 +169,44 @@ ALTERNATIVES = [
                                                                         "batch_size=batch_size,\n"
                                                                         "                              sampler=torch.utils.data.RandomSampler(train_set))"),)),
     Alternative("eps from normal_()", (Edit("reparameterize", "eps = torch.randn_like(std)", "eps = torch.empty_like(std).normal_()"),)),
+    # forms of public code (issue 22): each must be graded in the sandbox as the self-check judges it in a kernel
+    Alternative("loaders with worker processes (PyTorch's CIFAR-10 tutorial)", (
+        Edit("make_cifar10_loaders", "batch_size=batch_size, shuffle=True)", "batch_size=batch_size, shuffle=True, num_workers=2)"),
+        Edit("make_cifar10_loaders", "batch_size=batch_size, shuffle=False)",
+             "batch_size=batch_size, shuffle=False, num_workers=2,\n                             persistent_workers=True)"))),
+    Alternative("a transform beside the function", (
+        Edit("make_cifar10_loaders", "\n\ndef make_cifar10_loaders(", "\nTRANSFORM = transforms.Compose([transforms.ToTensor()])\n\n\n"
+                                                                    "def make_cifar10_loaders("),
+        Edit("make_cifar10_loaders", "to_tensor = transforms.ToTensor()", "to_tensor = TRANSFORM"))),
+    Alternative("a loss module beside vae_loss (pytorch-beginner)", (
+        Edit("vae_loss", "def vae_loss(", "reconstruction_function = nn.BCELoss(reduction='sum')\n\n\ndef vae_loss("),
+        Edit("vae_loss", 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")', "bce = reconstruction_function(recon_x, x)"))),
+    Alternative("legacy size_average=False and in-place KL (early pytorch/examples)", (
+        Edit("vae_loss", "def vae_loss(", "reconstruction_function = nn.BCELoss(size_average=False)\n\n\ndef vae_loss("),
+        Edit("vae_loss", 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")', "bce = reconstruction_function(recon_x, x)"),
+        Edit("vae_loss", "kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())",
+             "kld_element = mu.pow(2).add_(logvar.exp()).mul_(-1).add_(1).add_(logvar)\n    kl = torch.sum(kld_element).mul_(-0.5)"))),
+    Alternative("Variable and .data (early pytorch/examples)", (
+        Edit("reparameterize", "def reparameterize(", "from torch.autograd import Variable\n\n\ndef reparameterize("),
+        Edit("reparameterize", "std = torch.exp(0.5 * logvar)\n    eps = torch.randn_like(std)\n    return mu + eps * std",
+             "std = logvar.mul(0.5).exp_()\n    eps = Variable(std.data.new(std.size()).normal_())\n    return eps.mul(std).add_(mu)"))),
+    Alternative("F.sigmoid in the decoder", (Edit("VAE", "torch.sigmoid(self.fc4(h))", "F.sigmoid(self.fc4(h))"),)),
+    Alternative("encode returning a list", (Edit("VAE", "        return self.fc_mu(h), self.fc_logvar(h)",
+                                                 "        return [self.fc_mu(h), self.fc_logvar(h)]"),)),
+    Alternative("a lookup table of activations beside the class", (
+        Edit("VAE", "class VAE(nn.Module):", "ACTIVATIONS = {'relu': nn.ReLU(), 'sigmoid': nn.Sigmoid()}\n\n\nclass VAE(nn.Module):"),
+        Edit("VAE", "torch.sigmoid(self.fc4(h))", "ACTIVATIONS['sigmoid'](self.fc4(h))"))),
+    Alternative("ConvVAE decoder opening with nn.Unflatten", (
+        Edit("ConvVAE", "self.fc_decode = nn.Sequential(nn.Linear(latent_dim, features), nn.ReLU())",
+             "self.fc_decode = nn.Sequential(nn.Linear(latent_dim, features), nn.ReLU(), nn.Unflatten(1, self.feature_shape))"),
+        Edit("ConvVAE", "h = self.fc_decode(z).view(len(z), *self.feature_shape)", "h = self.fc_decode(z)"))),
+    Alternative("paths sorted as strings from glob", (
+        Edit("FFHQDataset", "from PIL import Image", "import glob\nimport os\n\nfrom PIL import Image"),
+        Edit("FFHQDataset", 'sorted(Path(root).rglob("*.png"))', 'sorted(glob.glob(os.path.join(root, "**", "*.png"), recursive=True))'))),
+    Alternative("sampling under a @torch.no_grad() decorator", (
+        Edit("sample_images", "def sample_images(", "@torch.no_grad()\ndef sample_images("),
+        Edit("sample_images", "    with torch.no_grad():\n        z = torch.randn(num_samples, vae.latent_dim, device=device)\n"
+                              "        return vae.decode(z)",
+             "    z = torch.randn(num_samples, vae.latent_dim, device=device)\n    return vae.decode(z)"))),
+    Alternative("a seed at the top of the cell", (Edit("interpolate", "def interpolate(", "torch.manual_seed(0)\n\n\ndef interpolate("),)),
 ]

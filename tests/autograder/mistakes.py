@@ -16,10 +16,11 @@ class Mistake:
     edits: tuple[Edit, ...]
     loses: tuple[str, ...]  # check ids that must score 0
     feedback: str  # shown in the message of at least one of those checks
+    exact: bool = False  # one omission: every other check, of its part too, keeps its points
 
 
-def mistake(name: str, edit: Edit, loses: str, feedback: str) -> Mistake:
-    return Mistake(name, (edit,), tuple(loses.split()), feedback)
+def mistake(name: str, edit: Edit, loses: str, feedback: str, exact: bool = False) -> Mistake:
+    return Mistake(name, (edit,), tuple(loses.split()), feedback, exact)
 
 
 NO_GRAD = Edit("interpolate", "    with torch.no_grad():\n        mu, _ = vae.encode", "    if True:\n        mu, _ = vae.encode")
@@ -59,7 +60,7 @@ MISTAKES = [
     mistake("KL averaged over latent dims", Edit("vae_loss", "kl = -0.5 * torch.sum(", "kl = -0.5 * torch.mean("),
             "vae_loss.sums_over_batch vae_loss.formula vae_loss.kl_matches_torch", "summed over every latent dimension"),
     mistake("BCE averaged, KL summed", Edit("vae_loss", 'reduction="sum"', 'reduction="mean"'),
-            "vae_loss.hand_computed vae_loss.formula vae_loss.kl_zero_at_prior", "no mean"),
+            "vae_loss.hand_computed vae_loss.sums_over_batch vae_loss.formula", "no mean", exact=True),
     mistake("loss divided by the batch size", Edit("vae_loss", "return bce + kl", "return (bce + kl) / len(x)"),
             "vae_loss.sums_over_batch vae_loss.formula", "no division by the batch size"),
     mistake("KL without the '1 +'", Edit("vae_loss", "torch.sum(1 + logvar", "torch.sum(logvar"),
@@ -97,6 +98,12 @@ MISTAKES = [
             "vae.every_layer_learns vae.gradients_reach_all", "use every layer"),
     mistake("MNIST VAE encoder without ReLU", Edit("VAE", "h = F.relu(self.fc1(x.flatten(1)))", "h = self.fc1(x.flatten(1))"),
             "vae.architecture", "784 -> 400 (ReLU)"),
+    mistake("MNIST VAE ignoring image_shape (the PyTorch example's 784)",
+            Edit("VAE", "pixels = math.prod(image_shape)", "pixels = 784"),
+            "vae.image_shape", "VAE(image_shape=(C, H, W))", exact=True),
+    mistake("MNIST VAE decoding to (B, 1, 28, 28) whatever image_shape", Edit("VAE", ".view(len(z), *self.image_shape)",
+                                                                              ".view(len(z), 1, 28, 28)"),
+            "vae.image_shape", "(B, C, H, W)", exact=True),
     # interpolate
     mistake("interpolating pixels", Edit("interpolate", "return vae.decode(z)",
                                          "ends = vae.decode(mu)\n        w = weights.view(-1, 1, 1, 1)\n        return (1 - w) * ends[0] + w * ends[1]"),
@@ -130,7 +137,7 @@ MISTAKES = [
     mistake("uniform instead of normal", Edit("sample_images", "torch.randn(num_samples", "torch.rand(num_samples"),
             "sample_images.normal_latents sample_images.prior", "z ~ N(0, I)"),
     mistake("generation without eval() and no_grad()", Edit("sample_images", "    vae.eval()\n", ""),
-            "sample_images.eval_no_grad", "vae.eval()"),
+            "sample_images.eval_no_grad", "vae.eval()", exact=True),
     # mistakes that the public self-checks used to miss (issue 12)
     mistake("one eps shared by the batch", Edit("reparameterize", "eps = torch.randn_like(std)", "eps = torch.randn_like(std[0])"),
             "reparameterize.one_eps_per_element reparameterize.distribution", "not one eps shared by the batch"),
@@ -141,9 +148,10 @@ MISTAKES = [
             "interpolate.ends_and_middle", "both ends included"),
     mistake("sampling without no_grad()", Edit("sample_images", "    with torch.no_grad():\n        z = torch.randn",
                                                "    if True:\n        z = torch.randn"),
-            "sample_images.eval_no_grad", "torch.no_grad()"),
+            "sample_images.eval_no_grad", "torch.no_grad()", exact=True),
     mistake("KL with the variance for the log-variance", Edit("vae_loss", "- logvar.exp())", "- logvar)"),
-            "vae_loss.kl_value vae_loss.formula", "-0.5 * sum(1 + logvar - mu**2 - exp(logvar))"),
+            "vae_loss.kl_value vae_loss.formula vae_loss.kl_zero_at_prior",
+            "-0.5 * sum(1 + logvar - mu**2 - exp(logvar))"),
     mistake("MNIST VAE hidden layer of 256", Edit("VAE", "hidden_dim: int = 400", "hidden_dim: int = 256"),
             "vae.architecture", "652,824"),
     mistake("ConvVAE channels not doubling", Edit("ConvVAE", "channels = [hidden_dim * 2**i for i in range(num_layers)]",

@@ -38,6 +38,9 @@ def test_mistake_loses_its_checks_and_keeps_the_rest(mistake, tmp_path):
     touched = {REGISTRY[c].task for c in mistake.loses}
     kept = {i: r.message for i, r in results.items() if r.task not in touched and r.score < r.points}
     assert not kept, f"{mistake.name} cost points in untouched parts: {kept}"
+    if mistake.exact:
+        lost = {i for i, r in results.items() if r.score < r.points}
+        assert lost == set(mistake.loses), f"{mistake.name} is one omission; it lost {sorted(lost)}"
 
 
 def test_public_checks_catch_at_least_90_percent_of_the_mistakes(tmp_path, capsys):
