@@ -145,3 +145,11 @@ def test_section_numbers_are_unique_and_in_order():
 def test_seed_means_only_the_random_seed(jargon):
     """"Seed" is the random seed (SETTINGS.seed); the original assignment's sizes are called that."""
     assert not [cell for cell, source in CELLS.items() if jargon in source]
+
+
+def test_the_face_stand_in_split_the_text_names_is_the_code_s():
+    from vae_course.data.ffhq import STANDIN_FACES, ffhq_split_sizes
+
+    n_train, n_val = ffhq_split_sizes(STANDIN_FACES)
+    assert f"holds {STANDIN_FACES} small" in CELLS["face-costs"]
+    assert f"({n_train} train, {n_val} validate)" in CELLS["face-costs"].replace("\n", " ")

@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.tiny_vae import TinyVAE
 from vae_course.fingerprint import code_fingerprint
-from vae_course.training import FirstBatches, fit_resumable
+from vae_course.training import EpochBatches, fit_resumable
 
 
 def _loss(x_hat, x, mu, logvar):
@@ -54,13 +54,23 @@ def test_rerunning_resumes_after_the_last_finished_epoch(tmp_path, capsys):
     assert len(calls) == 4 and "the model's architecture changed" in capsys.readouterr().out
 
 
-def test_first_batches_limits_steps_and_keeps_the_loader_look():
+def test_an_epoch_is_max_steps_batches_and_keeps_the_loader_look():
     loader = DataLoader(TensorDataset(torch.rand(50, 3)), batch_size=10)
-    limited = FirstBatches(loader, max_steps=2)
+    limited = EpochBatches(loader, max_steps=2)
     assert len(limited) == 2 and len(list(limited)) == 2
     assert len(limited.dataset) == 20 and limited.batch_size == 10  # as many images as the batches hold
-    assert FirstBatches(loader, max_steps=9).dataset is loader.dataset
-    assert len(list(FirstBatches(loader))) == 5
+    assert len(list(EpochBatches(loader))) == 5 and EpochBatches(loader).dataset is loader.dataset
+
+
+def test_a_small_data_set_is_gone_over_again_to_fill_an_epoch():
+    """The face stand-in (86 training faces) once trained 3 batches an epoch instead of the CPU's 140."""
+    images = torch.arange(22.0).reshape(22, 1)
+    loader = DataLoader(TensorDataset(images), batch_size=8, shuffle=True)  # 8 + 8 + 6 per pass
+    epoch = EpochBatches(loader, max_steps=7)
+    batches = [x for (x,) in epoch]
+    assert len(batches) == len(epoch) == 7
+    assert len(epoch.dataset) == sum(len(x) for x in batches) == 2 * 22 + 8
+    assert sorted(torch.cat(batches[:3]).flatten().tolist()) == images.flatten().tolist()  # a whole pass first
 
 
 NOTEBOOK_CELLS = '''

@@ -49,13 +49,15 @@ def evaluate(
     return total / max(count, 1)
 
 
-class FirstBatches:
-    """The first ``max_steps`` batches of ``loader`` (all of them for None), behind a progress bar.
+class EpochBatches:
+    """One epoch of ``max_steps`` batches of ``loader`` (one pass for None), behind a progress bar.
 
-    Has a length, ``batch_size`` and ``dataset`` like the loader it wraps, so the notebook's
-    ``train_epoch`` can treat it as one. When it cuts the epoch short, ``dataset`` is only as
-    long as the images its batches hold, so a loop that divides by ``len(loader.dataset)``
-    still reports the loss per image.
+    An epoch shorter than the loader is its first ``max_steps`` batches; a longer one goes over
+    the loader again (reshuffled, if it shuffles) until it has ``max_steps``, so a small data set,
+    like the offline stand-in for FFHQ, trains as many steps as the real one would on a CPU. Has
+    a length, ``batch_size`` and ``dataset`` like the loader it wraps, so the notebook's
+    ``train_epoch`` can treat it as one: ``dataset`` is as long as the images the epoch's batches
+    hold, so a loop that divides by ``len(loader.dataset)`` still reports the loss per image.
     """
 
     def __init__(
@@ -64,14 +66,27 @@ class FirstBatches:
         self.loader, self.max_steps, self.desc, self.show_progress = loader, max_steps, desc, show_progress
         self.batch_size = getattr(loader, "batch_size", None)
         self.dataset = getattr(loader, "dataset", None)
-        if self.dataset is not None and self.batch_size and len(self) < len(loader):
-            self.dataset = Subset(self.dataset, range(min(len(self.dataset), len(self) * self.batch_size)))
+        if self.dataset is not None and self.batch_size and len(self) != len(loader):
+            passes, steps = divmod(len(self), len(loader))
+            images = passes * len(self.dataset) + min(steps * self.batch_size, len(self.dataset))
+            self.dataset = Subset(self.dataset, [i % len(self.dataset) for i in range(images)])
 
     def __len__(self) -> int:
-        return len(self.loader) if self.max_steps is None else min(self.max_steps, len(self.loader))
+        if len(self.loader) == 0:
+            return 0
+        return len(self.loader) if self.max_steps is None else self.max_steps
+
+    def _passes(self) -> Iterator[Any]:
+        while True:
+            empty = True
+            for batch in self.loader:
+                empty = False
+                yield batch
+            if empty:  # a loader that claims a length but yields nothing: no endless loop
+                return
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(tqdm(islice(self.loader, self.max_steps), total=len(self), desc=self.desc, leave=False,
+        return iter(tqdm(islice(self._passes(), len(self)), total=len(self), desc=self.desc, leave=False,
                          disable=not self.show_progress))
 
 
@@ -138,7 +153,7 @@ def fit_resumable(
             print(f"{checkpoint} was trained with different code or settings ({', '.join(changed)} changed); "
                   "training from the start")
     for epoch in range(done + 1, epochs + 1):
-        batches = FirstBatches(train_loader, max_steps, desc=f"epoch {epoch}/{epochs}")
+        batches = EpochBatches(train_loader, max_steps, desc=f"epoch {epoch}/{epochs}")
         history["train"].append(float(train_epoch(model, batches, optimizer, device)))
         history["test"].append(evaluate(model, test_loader, loss_fn, device, max_steps))
         save_checkpoint(checkpoint, model, optimizer, epoch, history, identity)

@@ -29,7 +29,7 @@ from vae_course.settings import Settings
 from vae_course.train.compute_format import ComputeFormat
 from vae_course.train.config import TrainConfig
 from vae_course.train.distributed import World, barrier, close_world, init_world, mean_over_world
-from vae_course.training import FirstBatches, evaluate
+from vae_course.training import EpochBatches, evaluate
 
 LOSS_CAVEAT = (
     "loss = BCE summed over pixels + KL, in nats/image: it scales with the image size, "
@@ -132,7 +132,7 @@ def _train(
         train_loader.sampler.set_epoch(epoch)
         torch.manual_seed(epoch_seed(config.seed, epoch, world.rank))
         began = time.perf_counter()
-        batches = FirstBatches(train_loader, config.max_steps, f"epoch {epoch}/{config.epochs}", world.is_main)
+        batches = EpochBatches(train_loader, config.max_steps, f"epoch {epoch}/{config.epochs}", world.is_main)
         train_loss = float(definitions["train_epoch"](trained, batches, optimizer, device))
         seconds = time.perf_counter() - began
         history["train"].append(mean_over_world(train_loss, world))
