@@ -72,6 +72,7 @@ def _open_notebook_in_jupyter_lab(command: str, bundle: Path) -> None:
     (config / "jupyter_server_config.json").write_text(
         json.dumps({"ServerApp": {"allow_root": True}}))
     browser, opened = here / "browser.sh", here / "browser.html"  # a browser that keeps the page it is given
+    opened.unlink(missing_ok=True)  # the page an earlier command's server was given
     browser.write_text(f'#!/bin/sh\ncp "${{1#file://}}" {opened}\n')
     browser.chmod(0o755)
     env = _env(bundle, JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, JUPYTER_CONFIG_DIR=str(config),
@@ -129,7 +130,8 @@ def test_readme_command_works_in_the_unzipped_bundle(command, bundle):
         assert all(c.id in done.stdout for c in public) and "(hidden)" not in done.stdout
         assert (bundle / "feedback.md").read_text().strip()
     if "datasets/prepare.py" in command:  # where the notebook, run in course/vae/, looks: its data/
-        assert Path(done.stdout.strip().splitlines()[-1]).resolve().is_relative_to(bundle / "course" / "vae" / "data")
+        printed = (bundle / done.stdout.strip().splitlines()[-1]).resolve()
+        assert printed.is_relative_to((bundle / "course" / "vae" / "data").resolve()), done.stdout
 
 
 def test_repository_commands_are_refused_in_the_bundle_with_a_pointer(bundle):
