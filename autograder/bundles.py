@@ -17,7 +17,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
-STUDENT_FILES = ["environment.yml", "pyproject.toml", "requirements.lock", "run.sh"]
+STUDENT_FILES = ["environment.yml", "pyproject.toml", "requirements.lock", "run.py", "run.sh"]
 STUDENT_README = REPO_ROOT / "docs" / "student-bundle" / "README.md"
 STUDENT_TREES = ["course", "vae_course", "datasets", "autograder"]
 NEVER_FOR_STUDENTS = ["solutions", "autograder/hidden", "autograder/gradescope", "tests", "benchmarks",

@@ -25,9 +25,20 @@ import pytest
 
 from autograder.bundles import STUDENT_README, build_student_bundle
 from autograder.checks import load_checks
+from course_tools.course_build import SOLUTIONS
 
-COMMANDS = [line.strip() for block in re.findall(r"```bash\n(.*?)```", STUDENT_README.read_text(), re.S)
+SOLUTION = SOLUTIONS / "vae" / "vae.ipynb"
+
+WINDOWS_PYTHON = "py -3.11 "  # how the README starts a Windows command; here, this test's Python
+
+
+def _commands(language: str) -> list[str]:
+    return [line.strip() for block in re.findall(rf"```{language}\n(.*?)```", STUDENT_README.read_text(), re.S)
             for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+COMMANDS = _commands("bash")
+WINDOWS_COMMANDS = _commands("powershell")
 NOTEBOOK = "course/vae/vae.ipynb"
 
 
@@ -61,6 +72,7 @@ def _open_notebook_in_jupyter_lab(command: str, bundle: Path) -> None:
     (config / "jupyter_server_config.json").write_text(
         json.dumps({"ServerApp": {"allow_root": True}}))
     browser, opened = here / "browser.sh", here / "browser.html"  # a browser that keeps the page it is given
+    opened.unlink(missing_ok=True)  # the page an earlier command's server was given
     browser.write_text(f'#!/bin/sh\ncp "${{1#file://}}" {opened}\n')
     browser.chmod(0o755)
     env = _env(bundle, JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, JUPYTER_CONFIG_DIR=str(config),
@@ -91,16 +103,21 @@ def _open_notebook_in_jupyter_lab(command: str, bundle: Path) -> None:
 
 
 def test_readme_offers_setup_and_the_public_grading():
-    """Does the README show how to open the notebook and how to grade it against the public checks?"""
+    """Does the README show how to open the notebook (with bash, and on Windows without) and how to grade it
+    against the public checks?"""
     assert any("jupyter lab" in c and NOTEBOOK in c for c in COMMANDS)
+    assert any(c.startswith(f"{WINDOWS_PYTHON}run.py python -m jupyter lab {NOTEBOOK}") for c in WINDOWS_COMMANDS)
     assert any("autograder grade" in c and "--public-only" in c for c in COMMANDS)
     assert not [c for c in COMMANDS if re.search(r"run\.sh (main|test)\b", c)]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS + WINDOWS_COMMANDS)
 def test_readme_command_works_in_the_unzipped_bundle(command, bundle):
-    """Does each command of the bundle's README work as written in the unzipped bundle?"""
+    """Does each command of the bundle's README work as written in the unzipped bundle (a Windows command
+    through run.py with this Python, no bash)?"""
+    if command.startswith(WINDOWS_PYTHON):
+        command = shlex.quote(sys.executable) + " " + command.removeprefix(WINDOWS_PYTHON)
     if "jupyter lab" in command:
         _open_notebook_in_jupyter_lab(command, bundle)
         return
@@ -112,14 +129,49 @@ def test_readme_command_works_in_the_unzipped_bundle(command, bundle):
         assert re.search(rf"^total\s+0/{sum(c.points for c in public):g}\s", done.stdout, re.M), done.stdout
         assert all(c.id in done.stdout for c in public) and "(hidden)" not in done.stdout
         assert (bundle / "feedback.md").read_text().strip()
+    if "datasets/prepare.py" in command:  # where the notebook, run in course/vae/, looks: its data/
+        printed = (bundle / done.stdout.strip().splitlines()[-1]).resolve()
+        assert printed.is_relative_to((bundle / "course" / "vae" / "data").resolve()), done.stdout
 
 
 def test_repository_commands_are_refused_in_the_bundle_with_a_pointer(bundle):
-    """Do `run.sh main` and `run.sh test`, which need solutions/ and tests/, stop at once and point to the README?"""
-    for command in ("main", "test"):
-        done = subprocess.run(["bash", "run.sh", command], cwd=bundle, env=_env(bundle), capture_output=True,
-                              text=True, timeout=60)
-        assert done.returncode == 2 and "usage: bash run.sh {python}" in done.stderr and "README.md" in done.stderr
+    """Do `main` and `test`, which need solutions/ and tests/, stop at once and point to the README, through
+    run.sh and run.py alike?"""
+    for launcher, name in ((["bash", "run.sh"], "bash run.sh"), ([sys.executable, "run.py"], "python run.py")):
+        for command in ("main", "test"):
+            done = subprocess.run([*launcher, command], cwd=bundle, env=_env(bundle), capture_output=True,
+                                  text=True, timeout=60)
+            assert done.returncode == 2 and f"usage: {name} {{python}}" in done.stderr, done.stderr
+            assert "README.md" in done.stderr
+
+
+def test_readme_names_only_files_in_the_bundle(bundle):
+    """Is every file or folder the README names (`like/this.py`, `this/`) in the bundle, or written by one of
+    its commands?"""
+    written = {"feedback.md", "course/vae/data/", "data/"}
+    named = set(re.findall(r"`([\w.~<>-]*/[\w./<>-]*|[\w-]+\.(?:md|py|yml|lock|toml|sh|ipynb|zip))`",
+                           STUDENT_README.read_text()))
+    named -= {"vae-course-student.zip"}  # the bundle itself
+    missing = sorted(n for n in named - written if not n.startswith("~") and not (bundle / n).exists())
+    assert not missing, f"the README names {missing}, which the bundle lacks"
+
+
+def test_readme_names_every_written_answer_with_its_points():
+    """Does the README's table name each hand-graded answer of the notebook (its title) with its points, and
+    their sum?"""
+    cells = nbformat.read(SOLUTION, as_version=4).cells
+    answers = []
+    for before, cell in zip(cells, cells[1:]):
+        grading = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and grading.get("grade"):
+            title = re.search(r"\*\*(.+?) \((\d+) points?\)", before.source)
+            assert title and int(title[2]) == grading["points"], before.source[:200]
+            answers.append((title[1], grading["points"]))
+    assert len(answers) == 8
+    readme = STUDENT_README.read_text()
+    for title, points in answers:
+        assert re.search(rf"^\| {re.escape(title)}\b.*\| {points:g} \|$", readme, re.M), f"{title} ({points})"
+    assert f"{sum(p for _, p in answers):g} points in all" in readme
 
 
 @pytest.mark.slow
