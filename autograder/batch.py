@@ -27,7 +27,7 @@ from tqdm import tqdm
 from autograder.grading import GradeReport
 from autograder.lane import Lane
 from autograder.supervisor import assemble
-from autograder.text import readable, shorten
+from autograder.text import markdown_text, readable, shorten, spreadsheet_cell
 
 SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
 SLOWEST = 5
@@ -111,7 +111,7 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
 
 def csv_row(record: dict[str, Any], check_ids: list[str]) -> list[str]:
     scores = {c["id"]: c["score"] for c in record["checks"]}
-    return [record["student"], points_text(record["score"]), points_text(record["max_score"]),
+    return [spreadsheet_cell(record["student"]), points_text(record["score"]), points_text(record["max_score"]),
             *(points_text(scores[i]) if i in scores else "" for i in check_ids)]
 
 
@@ -208,9 +208,8 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
 
 
 def _cell(text: str, limit: int = 160) -> str:
-    """One table cell of Markdown: one line, no pipes, of a readable length."""
-    text = " ".join(readable(text).split()).replace("|", "\\|")
-    return shorten(text, limit)
+    """One table cell of Markdown: one line, no pipes, no HTML or links, of a readable length."""
+    return markdown_text(shorten(" ".join(readable(text).split()), limit)).replace("|", "\\|")
 
 
 def save_histogram(records: list[dict[str, Any]], path: Path) -> None:

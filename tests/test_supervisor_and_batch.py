@@ -109,5 +109,21 @@ def test_records_csv_and_class_report(tmp_path):
                                                     "bob,0,4,0,0", "carol,4,4,2,2"]
     report = class_report(records, outputs.histogram)
     assert "| `a.two` | 2 | 2 | hidden \\| lost (2) |" in report
-    assert "| `a.one` | 2 | 1 | wrong\ufffd[2J (1) |" in report
+    assert "| `a.one` | 2 | 1 | wrong\ufffd\\[2J (1) |" in report
     assert report.index("| alice | 9.0 |") < report.index("| bob | 3.0 |") < report.index("| carol | 1.0 |")
+
+
+def test_names_and_messages_are_inert_in_the_csv_and_the_class_report(tmp_path):
+    """Does a folder named like a formula stay text in grades.csv, and HTML or a link in a message text in the report?"""
+    outputs = Outputs(tmp_path / "grades.csv")
+    html = '<img src="http://track.example/p.gif"> [here](javascript:alert(1)) `x`'
+    names = ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1)", "\tTab", "alice"]
+    records = [_record(name, 0, 1.0, html) for name in names]
+    write_csv(outputs.csv, records, ["a.one", "a.two"])
+    cells = [line.split(",")[0] for line in outputs.csv.read_text().splitlines()[1:]]
+    assert all(not cell.lstrip('"').startswith(("=", "+", "-", "@", "\t")) for cell in cells), cells
+    assert "alice" in cells
+    report = class_report(records, outputs.histogram)
+    for raw in ("<img", "[here]", "`x`"):
+        assert raw not in report, raw
+    assert "&lt;img src=\"http://track.example/p.gif\"&gt; \\[here\\](javascript:alert(1)) \\`x\\` (6)" in report
