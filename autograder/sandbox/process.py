@@ -327,6 +327,11 @@ class Sandbox:
                 except (ProcessLookupError, PermissionError):
                     pass
 
+    @property
+    def stopped(self) -> str | None:
+        """Why this submission's grading was ended (it exceeded its working folder's cap), if it was."""
+        return self._watch.ended
+
     def _failure(self, default: str) -> WorkerFailure:
         """Why the worker stopped: the working folder's cap, if the watch ended it, else ``default``."""
         return SubmissionStopped(self._watch.ended) if self._watch.ended else WorkerFailure(default)

