@@ -33,7 +33,8 @@ def grade(args: argparse.Namespace) -> int:
 
 
 def grade_batch(args: argparse.Namespace) -> int:
-    from autograder.batch import Outputs, find_submissions, grade_class, points_text, write_class_report
+    from autograder.batch import (Outputs, OutputsNotWritten, find_submissions, grade_class, points_text,
+                                  write_class_report)
 
     missing = [str(d) for d in args.dirs if not d.is_dir()]
     if missing:
@@ -49,7 +50,15 @@ def grade_batch(args: argparse.Namespace) -> int:
         print(f"interrupted: the submissions graded so far are in {outputs.records} and {args.csv}; "
               "run the same command again to grade the rest", file=sys.stderr)
         return 130
-    write_class_report(list(records.values()), outputs)
+    except OutputsNotWritten as error:
+        print(f"grade-batch stopped: {error.strerror}", file=sys.stderr)
+        return 1
+    try:
+        write_class_report(list(records.values()), outputs)
+    except OSError as error:
+        print(f"grade-batch could not write {outputs.report} or {outputs.histogram} ({error}); every row is in "
+              f"{args.csv}: free some space and run the same command again to write them", file=sys.stderr)
+        return 1
     for record in records.values():
         failure = f"  ({record['failure']})" if record["failure"] else ""
         print(f"{points_text(record['score']):>5} / {points_text(record['max_score'])}  {record['student']}{failure}")

@@ -11,23 +11,24 @@ interrupted and resumed batch gives the same CSV as one run), with a class repor
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import queue
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tqdm import tqdm
 
 from autograder.grading import GradeReport
 from autograder.lane import Lane
 from autograder.supervisor import assemble
-from autograder.text import readable, shorten
+from autograder.text import markdown_text, readable, shorten, spreadsheet_cell
 
 SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
 SLOWEST = 5
@@ -111,47 +112,90 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
 
 def csv_row(record: dict[str, Any], check_ids: list[str]) -> list[str]:
     scores = {c["id"]: c["score"] for c in record["checks"]}
-    return [record["student"], points_text(record["score"]), points_text(record["max_score"]),
+    return [spreadsheet_cell(record["student"]), points_text(record["score"]), points_text(record["max_score"]),
             *(points_text(scores[i]) if i in scores else "" for i in check_ids)]
 
 
-def write_csv(path: Path, records: list[dict[str, Any]], check_ids: list[str]) -> None:
-    """The whole CSV in student order, replaced in one step so that a crash leaves the old one."""
+class OutputsNotWritten(OSError):
+    """The batch's records or CSV could not be written (a full disk): the rows kept so far stay, a re-run resumes."""
+
+
+def replace_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
+    """Write ``path`` whole, on disk (fsync), in one step: whatever fails on the way leaves the old file as it was."""
     partial = path.with_name(path.name + ".partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def write_csv(path: Path, records: list[dict[str, Any]], check_ids: list[str]) -> None:
+    """The whole CSV in student order, replaced in one step so that a crash or a full disk leaves the old one."""
+    def write(handle: IO[str]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["student", "score", "max_score", *check_ids])
         writer.writerows(csv_row(r, check_ids) for r in sorted(records, key=lambda r: r["student"]))
-    os.replace(partial, path)
+    replace_atomically(path, write)
+
+
+def _append(fd: int, text: str) -> None:
+    """Append ``text`` and fsync, or leave the file as it was: a line cut short by a full disk would spoil the next."""
+    size = os.lseek(fd, 0, os.SEEK_END)
+    data = memoryview(text.encode("utf-8"))
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+    except OSError:
+        os.ftruncate(fd, size)  # needs no space
+        raise
 
 
 class _Ledger:
-    """Appends each finished grading to the records and the CSV at once, flushed to disk."""
+    """Appends each finished grading to the records and the CSV at once, on disk; never a half-written row."""
 
     def __init__(self, outputs: Outputs, records: dict[str, dict[str, Any]], check_ids: list[str]) -> None:
         self.records = dict(records)
         self.check_ids = check_ids
+        self.outputs = outputs
         outputs.csv.parent.mkdir(parents=True, exist_ok=True)
-        with outputs.records.open("w", encoding="utf-8") as handle:  # without the lines a crash cut short
-            handle.writelines(json.dumps(r) + "\n" for r in self.records.values())
-        write_csv(outputs.csv, list(self.records.values()), check_ids)
-        self._records = outputs.records.open("a", encoding="utf-8")
-        self._csv = outputs.csv.open("a", newline="", encoding="utf-8")
-        self._rows = csv.writer(self._csv)
+        try:  # without the lines a crash cut short; a full disk leaves the old records
+            replace_atomically(outputs.records, lambda h: h.writelines(json.dumps(r) + "\n" for r in records.values()))
+            write_csv(outputs.csv, list(self.records.values()), check_ids)
+        except OSError as error:
+            raise self.not_written(error) from error
+        self._records = os.open(outputs.records, os.O_WRONLY | os.O_APPEND)
+        self._csv = os.open(outputs.csv, os.O_WRONLY | os.O_APPEND)
         self._lock = threading.Lock()
 
+    def not_written(self, error: OSError) -> OutputsNotWritten:
+        """The error a batch ends with when its outputs cannot be written: what happened, what is kept, what to do."""
+        return OutputsNotWritten(error.errno, f"could not write {self.outputs.records} or {self.outputs.csv} "
+                                 f"({error.strerror or error}); the {len(self.records)} rows written before are kept: "
+                                 "free some space and run the same command again to grade the rest")
+
     def add(self, record: dict[str, Any]) -> None:
+        """Keep one row in both files, or raise ``OutputsNotWritten`` with both as they were."""
         with self._lock:
+            row = io.StringIO()
+            csv.writer(row).writerow(csv_row(record, self.check_ids))
+            size = os.lseek(self._records, 0, os.SEEK_END)
+            try:
+                _append(self._records, json.dumps(record) + "\n")
+                _append(self._csv, row.getvalue())
+            except OSError as error:
+                os.ftruncate(self._records, size)  # the record whose CSV row failed: graded again on resume
+                raise self.not_written(error) from error
             self.records[record["student"]] = record
-            self._records.write(json.dumps(record) + "\n")
-            self._rows.writerow(csv_row(record, self.check_ids))
-            for handle in (self._records, self._csv):
-                handle.flush()
-                os.fsync(handle.fileno())
 
     def close(self) -> None:
-        self._records.close()
-        self._csv.close()
+        os.close(self._records)
+        os.close(self._csv)
 
 
 def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool = False,
@@ -203,14 +247,16 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
         lane.close()
     pool.shutdown()
     records = {s.student: ledger.records[s.student] for s in submissions if s.student in ledger.records}
-    write_csv(outputs.csv, list(records.values()), check_ids)
+    try:
+        write_csv(outputs.csv, list(records.values()), check_ids)
+    except OSError as error:
+        raise ledger.not_written(error) from error
     return records
 
 
 def _cell(text: str, limit: int = 160) -> str:
-    """One table cell of Markdown: one line, no pipes, of a readable length."""
-    text = " ".join(readable(text).split()).replace("|", "\\|")
-    return shorten(text, limit)
+    """One table cell of Markdown: one line, no pipes, no HTML or links, of a readable length."""
+    return markdown_text(shorten(" ".join(readable(text).split()), limit)).replace("|", "\\|")
 
 
 def save_histogram(records: list[dict[str, Any]], path: Path) -> None:
@@ -268,4 +314,4 @@ def class_report(records: list[dict[str, Any]], histogram: Path) -> str:
 
 def write_class_report(records: list[dict[str, Any]], outputs: Outputs) -> None:
     save_histogram(records, outputs.histogram)
-    outputs.report.write_text(class_report(records, outputs.histogram), encoding="utf-8")
+    replace_atomically(outputs.report, lambda handle: handle.write(class_report(records, outputs.histogram)))

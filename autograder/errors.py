@@ -22,6 +22,10 @@ class Timeout(WorkerFailure):
     pass
 
 
+class SubmissionStopped(WorkerFailure):
+    """The submission used more than it may (its working folder's cap): its grading ends, every later check says so."""
+
+
 def _text(value: Any, limit: int) -> str:
     """Text from student code, cut to ``limit`` characters: the submission chooses its length."""
     return shorten(readable(value), limit) if isinstance(value, str) else ""

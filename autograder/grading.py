@@ -93,5 +93,8 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
                 on_result(result)
             if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
                 blocked[check.task] = f"Not run: an earlier check of `{check.task}` failed with: {result.message}"
+        if sandbox.stopped:  # it used more than its share: nothing of it counts, however far it got (deterministic)
+            report.notes.append(f"Grading stopped: {sandbox.stopped}.")
+            report.results = [CheckResult.of(c, 0.0, f"Not graded: {sandbox.stopped}.") for c in checks]
     report.seconds = time.monotonic() - started
     return report

@@ -28,6 +28,7 @@ import traceback
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from autograder.sandbox.process import _remove, grading_folder
 from autograder.supervisor import (GRADING_SECONDS, LOG_CHARS, PACKAGE_ROOT, adopt_orphans, assemble, cap_memory,
                                    reap_orphans, skip_unused_imports, stream_grading)
 
@@ -53,6 +54,7 @@ class Lane:
     def __init__(self, include_hidden: bool = True) -> None:
         self.include_hidden = include_hidden
         self._server: subprocess.Popen | None = None
+        self._folder: Path | None = None  # the lane's TMPDIR, removed with it
         self._buffer = b""
 
     def _start(self) -> subprocess.Popen:
@@ -60,8 +62,15 @@ class Lane:
         path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         self._buffer = b""
         adopt_orphans()  # a killed lane's zygote and workers come back here, to be reaped
+        self._folder = grading_folder()
         return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "PYTHONPATH": path}, start_new_session=True)
+                                env={**os.environ, "PYTHONPATH": path, "TMPDIR": str(self._folder)},
+                                start_new_session=True)
+
+    def _remove_folder(self) -> None:
+        folder, self._folder = self._folder, None
+        if folder is not None:
+            _remove(folder)
 
     def _lines(self, deadline: float) -> list[bytes] | None:
         """The complete lines that arrive before ``deadline``; ``None`` at the deadline, ``[]`` at the end."""
@@ -126,6 +135,7 @@ class Lane:
             pass
         server.wait()
         reap_orphans()  # the lane's zygote and workers, reparented to this process
+        self._remove_folder()
 
     def close(self) -> None:
         """End the lane: with its requests closed it finishes and leaves."""
@@ -138,11 +148,15 @@ class Lane:
         except subprocess.TimeoutExpired:
             self._server = server
             self.kill()
+        self._remove_folder()
 
 
-def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygote: Zygote, log: int) -> int:
-    """In the forked grading child: grade with the lane's checks and zygote, output to ``log``; its exit status."""
+def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygote: Zygote, log: int,
+                  folder: Path) -> int:
+    """In the forked grading child: grade with the lane's checks and zygote, output to ``log``, its temporary
+    files in ``folder`` (which the lane removes); its exit status."""
     _die_with_parent()
+    tempfile.tempdir = str(folder)
     os.dup2(log, 1)
     os.dup2(log, 2)
     stream_grading(submission, include_hidden, answers, zygote)
@@ -166,12 +180,13 @@ def serve(include_hidden: bool) -> None:
         for line in sys.stdin:
             submission = json.loads(line)["submission"]
             session = zygote.session()
+            folder = grading_folder()
             with tempfile.TemporaryFile("w+b") as log:
                 pid = os.fork()
                 if pid == 0:
                     status = 70
                     try:
-                        status = _grade_forked(submission, include_hidden, answers, session, log.fileno())
+                        status = _grade_forked(submission, include_hidden, answers, session, log.fileno(), folder)
                     except BaseException:  # noqa: BLE001 (its last words, for the row: see supervisor._how_it_ended)
                         traceback.print_exc()
                         sys.stderr.flush()
@@ -179,6 +194,7 @@ def serve(include_hidden: bool) -> None:
                         os._exit(status)
                 session.close()  # the child's copy stays: the zygote kills its workers when the child ends
                 _, status = os.waitpid(pid, 0)
+                _remove(folder)  # what the child left: everything, if it was killed
                 log.seek(0, os.SEEK_END)
                 log.seek(max(0, log.tell() - MAX_LOG_CHARS))
                 text = log.read().decode("utf-8", errors="replace")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from autograder.text import markdown_text
+
 if TYPE_CHECKING:
     from autograder.results import CheckResult
 
@@ -37,6 +39,7 @@ def part_lines(results: Sequence[CheckResult], *, markdown: bool = False, show_h
     """One line per check of a part (its id, as the table names it, points and question), with what to fix
     under each failure; hidden checks only as a count.
 
+    In Markdown a message (which may hold a submission's text) is shown as text, never as HTML or a link.
     ``hidden_score`` adds the hidden checks' score (nbgrader shows it); the Markdown feedback
     leaves it out, since a hidden result is published only with the grades.
     """
@@ -49,7 +52,7 @@ def part_lines(results: Sequence[CheckResult], *, markdown: bool = False, show_h
         else:
             lines.append(f"{mark(result)} {result.id} ({score_of([result])}): {result.question}")
         if not result.passed:
-            lines.append(f"  - {result.message}" if markdown else f"     {result.message}")
+            lines.append(f"  - {markdown_text(result.message)}" if markdown else f"     {result.message}")
     hidden = [r for r in results if r.hidden]
     if hidden and not show_hidden and hidden_score:
         lines.append(f"Hidden checks: {score_of(hidden)} points from {len(hidden)} checks.")

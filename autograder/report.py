@@ -6,7 +6,7 @@ from typing import Any
 
 from autograder.grading import GradeReport
 from autograder.render import counted, part_lines, points
-from autograder.text import readable
+from autograder.text import markdown_text, readable
 
 HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
 
@@ -32,7 +32,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
 
 def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
     """Feedback a student can act on; hidden checks appear only as a count unless ``show_hidden``."""
-    lines = [f"# Feedback for {report.submission}", ""]
+    lines = [f"# Feedback for {markdown_text(report.submission)}", ""]
     visible = [r for r in report.results if show_hidden or not r.hidden]
     hidden = [r for r in report.results if r.hidden and not show_hidden]
     visible_points = sum(r.points for r in visible)
@@ -41,7 +41,7 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
         worth = counted(sum(r.points for r in hidden), "point")
         lines.append(f"A further {counted(len(hidden), 'hidden check')} worth {worth} test the same parts "
                      "more thoroughly and are reported when grades are published.")
-    lines += [f"- Note: {note}" for note in report.notes]
+    lines += [f"- Note: {markdown_text(note)}" for note in report.notes]
     for task in dict.fromkeys(r.task for r in visible):
         results = [r for r in report.results if r.task == task]
         lines += ["", f"## `{task}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autograder.checks import Check
-from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure
+from autograder.errors import ConfinementError, Missing, StudentError, SubmissionStopped, Timeout, WorkerFailure
 from autograder.text import readable, shorten
 
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
         if error.info.get("type") == "NotImplementedError":
             return f"`{check.task}` is not implemented yet: replace the `raise NotImplementedError()` in its cell."
         return f"Your code raised {error}. {check.feedback}"
+    if isinstance(error, SubmissionStopped):
+        return f"Not graded: {error}."
     if isinstance(error, Timeout):
         return (f"Stopped after {seconds:.0f} s without an answer (an infinite loop, or far too much work). "
                 f"{check.feedback}")
@@ -92,6 +94,9 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
             message = _failure(check, error, seconds)
         except ConfinementError:
             raise  # the machine's fault, never the student's: nothing is graded unconfined
+        except (MemoryError, OSError) as error:  # the grader's own process: a full disk, no memory left
+            message = (f"Not graded: the grader itself failed ({type(error).__name__}: {error}); this is no fault of "
+                       "the submission. Ask for it to be graded again once the machine has room.")
         except Exception as error:  # noqa: BLE001 (e.g. a student's result of an unexpected type)
             message = check.feedback if check.hidden else f"{check.feedback} ({type(error).__name__}: {error})"
         else:

@@ -162,14 +162,17 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
     """
     command = [sys.executable, "-m", "autograder.supervisor", str(submission)]
     command += [] if include_hidden else ["--public-only"]
+    from autograder.sandbox.process import _remove, grading_folder
+
     started = time.monotonic()
     adopt_orphans()
+    folder = grading_folder()
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
         path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         with _children_lock:
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                                     env={**os.environ, "PYTHONPATH": path}, text=True, encoding="utf-8",
-                                     errors="replace")
+                                     env={**os.environ, "PYTHONPATH": path, "TMPDIR": str(folder)}, text=True,
+                                     encoding="utf-8", errors="replace")
             _grading_children.add(child.pid)
         if on_start is not None:
             on_start(child)
@@ -189,6 +192,7 @@ def grade_supervised(submission: str | Path, include_hidden: bool = True, second
             with _children_lock:
                 _grading_children.discard(child.pid)
             reap_orphans()
+            _remove(folder)  # what the child left: everything, if it was killed
         log.seek(0)
         log_text = log.read()
     report, failure = assemble(str(submission), output.splitlines(), child.returncode, timed_out, log_text,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from autograder.grading import CheckResult, GradeReport
 from autograder.nbgrader_grades import part_feedback
@@ -54,3 +55,20 @@ def test_counts_take_their_word_in_the_right_number():
 
     assert [counted(1, "point"), counted(0.5, "point"), counted(2, "hidden check")] == \
         ["1 point", "0.5 points", "2 hidden checks"]
+
+
+HTML = '<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![t](http://track.example/p.gif) `code` &amp;'
+
+
+def test_markdown_feedback_shows_a_submissions_html_and_links_as_text():
+    """Do HTML, links, images and code spans from a submission's name, notes and messages stay text in feedback.md?"""
+    error = StudentError({"type": "ValueError", "message": HTML, "where": ""})
+    report = GradeReport(submission=f"submitted/{HTML}/vae.ipynb", notes=[HTML], results=[
+        CheckResult("vae_loss.bce", "vae_loss", "Is it BCE?", 2, 0, False, f"Your code raised {error}.")])
+    markdown = feedback_markdown(report)
+    for raw in ("<img", "[click]", "![t]", "`code`"):
+        assert raw not in markdown, raw
+    student_lines = [line for line in markdown.splitlines() if line.startswith(("# Feedback", "- Note:", "  - "))]
+    assert len(student_lines) == 3 and not re.search(r"(?<!\\)[\[\]`<>]", "\n".join(student_lines))
+    assert markdown.count("&lt;img src=x onerror=alert(1)&gt; \\[click\\](javascript:alert(1))") == 3
+    assert "\\`code\\` &amp;amp;" in markdown

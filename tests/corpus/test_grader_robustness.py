@@ -31,6 +31,7 @@ import pytest
 
 from autograder.batch import points_text
 from autograder.checks import load_checks
+from autograder.text import markdown_text
 from hostile import sabotage
 from mistakes import MISTAKES
 from variants import REFERENCE, REPO_ROOT, STUDENT, Edit, edited_notebook
@@ -308,7 +309,7 @@ def test_class_report_and_histogram(batches):
         lost = [c for r in records.values() for c in r["checks"] if c["id"] == check_id and c["score"] < c["points"]]
         message, count = Counter(c["message"] for c in lost).most_common(1)[0]
         assert f"| `{check_id}` | {points_text(lost[0]['points'])} | {len(lost)} | " in report
-        shown = " ".join(message.split()).replace("|", "\\|")[:40]  # one line of a Markdown table
+        shown = markdown_text(" ".join(message.split())).replace("|", "\\|")[:40]  # one line of a Markdown table
         assert shown in report and f"({count}) |" in report
     slowest = max(records.values(), key=lambda r: r["seconds"])
     assert f"| {slowest['student']} | {slowest['seconds']:.1f} |" in report.split("## Slowest gradings")[1]
