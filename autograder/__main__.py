@@ -82,6 +82,14 @@ def build_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def record(args: argparse.Namespace) -> int:
+    from autograder.hidden.recordings import write_recordings
+
+    changed = write_recordings()
+    print("\n".join(f"wrote {path}" for path in changed) or "the recorded values were up to date")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description="Grade vae-course submissions.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                                 "notebook and the checks into assignment_index.py and README.md")
     index.add_argument("--notebook", type=Path, help="the solution notebook (default: solutions/vae/vae.ipynb)")
     index.set_defaults(run=build_index)
+    recorder = commands.add_parser("record", help="compute what the public checks compare with, from the grader's own "
+                                   "specification, into autograder/recorded/")
+    recorder.set_defaults(run=record)
     args = parser.parse_args(argv)
     skip_unused_imports()
     sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character shows "?" instead of failing
