@@ -1,47 +1,66 @@
-"""Hidden checks of train_epoch."""
+"""Hidden checks of train_epoch: each compares the student's epochs with the grader's replay of the correct ones,
+and records what the public checks compare with."""
 from __future__ import annotations
 
-from autograder.checks import check
-from autograder.checks.train_epoch import assert_returns_mean_per_image, run_epochs
+from typing import Any
 
-GRADIENT_RESIDUAL = 1e-3  # float32 noise is around 1e-6; gradients left over from one batch are far above
+from autograder.checks import check
+from autograder.checks.train_epoch import (MEAN_PER_IMAGE, RETURNS_FLOAT, WEIGHT_UPDATES, loop_report, loss_mismatch,
+                                           run_epochs, weight_mismatch)
+from autograder.hidden.recordings import recording
+from autograder.hidden.replay import replay
+from autograder.sandbox.loop_harness import Scenario
+
+ARRIVES_IN_EVAL = Scenario(seed=3, epochs=2, count=6, batch_size=1, lr=0.0, arrives_in_eval=True)
+FRESH_GRADIENTS = Scenario(seed=4, epochs=2)
+HOST_BATCHES = Scenario(seed=5, count=6, batch_size=1, lr=0.0, host_batches=True)
+IMAGES_ONLY = Scenario(seed=6, lr=0.0, labelled=False)
+
+
+@recording("train_epoch.returns_float")
+def _returns_float() -> dict[str, Any]:
+    return replay(RETURNS_FLOAT)
+
+
+@recording("train_epoch.mean_per_image")
+def _mean_per_image() -> dict[str, Any]:
+    return replay(MEAN_PER_IMAGE)
+
+
+@recording("train_epoch.weight_updates")
+def _weight_updates() -> dict[str, Any]:
+    return replay(WEIGHT_UPDATES)
 
 
 @check("train_epoch.train_mode", task="train_epoch", points=1,
        feedback="Call model.train() at the start of train_epoch: the evaluation after each epoch leaves the "
                 "model in eval mode.")
 def trains_in_training_mode(student):
-    """Is every forward pass in training mode, although the model arrives in eval mode?"""
-    epochs = run_epochs(student, 3, 2)["epochs"]
+    """Are the losses those of forward passes in training mode, although the model arrives in eval mode?"""
+    epochs = run_epochs(student, ARRIVES_IN_EVAL)
+    mismatch = loss_mismatch(epochs, replay(ARRIVES_IN_EVAL))
     modes = [f["training"] for epoch in epochs for f in epoch["forwards"]]
-    assert all(modes), f"{modes.count(False)} of {len(modes)} forward passes ran in eval mode"
+    assert mismatch is None, f"{mismatch}; {modes.count(False)} of {len(modes)} forward passes ran in eval mode"
 
 
 @check("train_epoch.fresh_gradients", task="train_epoch", points=2,
        feedback="Call optimizer.zero_grad() in every step, before loss.backward(): otherwise the gradients of "
                 "earlier batches add up.")
 def steps_on_each_batchs_own_gradient(student):
-    """Does each optimizer step use the gradient of its own batch, and only that?"""
-    epochs = run_epochs(student, 4, 2)["epochs"]
-    fits = [fit for epoch in epochs for fit in epoch["fits"]]
-    batches = sum(len(epoch["forwards"]) for epoch in epochs)
-    assert len(fits) == batches, f"the optimizer stepped {len(fits)} times for {batches} batches"
-    for step, (scale, residual) in enumerate(fits, 1):
-        assert residual is not None, f"at optimizer step {step} the model had no gradient (call loss.backward())"
-        assert scale > 0 and residual < GRADIENT_RESIDUAL, (
-            f"at optimizer step {step} the gradient is not that batch's own (off by {residual:.2g} relative): "
-            "gradients of earlier batches were not cleared")
+    """Does each optimizer step use the gradient of its own batch, and only that (the weights match the replay)?"""
+    epochs = run_epochs(student, FRESH_GRADIENTS)
+    mismatch = weight_mismatch(epochs, replay(FRESH_GRADIENTS), FRESH_GRADIENTS)
+    assert mismatch is None, mismatch + loop_report(epochs)
 
 
 @check("train_epoch.device", task="train_epoch", points=1,
        feedback="Move each batch to the device given: x = x.to(device).")
 def moves_each_batch_to_the_device(student):
-    """Is every batch moved to the device passed in?"""
-    result = run_epochs(student, 5, 1)
-    targets = [f["moved_to"] for f in result["epochs"][0]["forwards"]]
-    assert all(t == result["device"] for t in targets), (
-        f"{sum(t != result['device'] for t in targets)} of {len(targets)} batches reached the model without "
-        f".to(device)")
+    """Is every batch moved to the device passed in (its losses are those of moved batches)?"""
+    epochs = run_epochs(student, HOST_BATCHES)
+    mismatch = loss_mismatch(epochs, replay(HOST_BATCHES))
+    moved = [f["moved"] for epoch in epochs for f in epoch["forwards"]]
+    assert mismatch is None, f"{mismatch}; {moved.count(False)} of {len(moved)} batches reached the model unmoved"
 
 
 @check("train_epoch.image_batches", task="train_epoch", points=1,
@@ -49,4 +68,5 @@ def moves_each_batch_to_the_device(student):
                 "batch is a tuple or list.")
 def trains_on_batches_without_labels(student):
     """Does it also train on a loader whose batches are images only (like the faces)?"""
-    assert_returns_mean_per_image(run_epochs(student, 6, 1, labelled=False))
+    mismatch = loss_mismatch(run_epochs(student, IMAGES_ONLY), replay(IMAGES_ONLY))
+    assert mismatch is None, mismatch

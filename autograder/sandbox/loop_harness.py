@@ -1,20 +1,37 @@
 """What the grader lends a student's ``train_epoch``: its own small model, data and optimizer.
 
-They record what the loop does, so the checks can ask about behaviour rather than code: was
-the model in training mode at every forward pass, was each batch moved with ``.to(device)``,
-did the optimizer step on the gradient of that batch alone, and what was the loss of each
-batch. The model is deterministic (``z = mu``, no sampling noise), so the gradient a correct
-loop hands the optimizer can be recomputed exactly.
+A ``Scenario`` names everything: the seed of the model's initial weights and of the images, the
+batches, the optimizer's learning rate, and two traps. The grader builds the same objects from
+the same scenario in its own process and replays the correct epoch there (``autograder/hidden/``),
+so the verdict rests on what the student's epoch left behind (the weights, the returned loss),
+never on what the worker reports about itself. The lent objects make each mistake show in that
+result:
+
+- the model arrives in eval mode when ``arrives_in_eval``, and computes differently there (its
+  latent is the posterior mean, in training mode a fixed stand-in for a sample), so an epoch
+  without ``model.train()`` returns other losses and leaves other weights;
+- the batches are ``HostBatch``es when ``host_batches``: one that reaches the model without
+  ``.to(device)`` is read inverted (where a real model on a GPU would raise), so again the
+  losses and weights differ;
+- the loader yields ``(images, labels)`` or, like the faces, images only.
+
+``EpochWatch`` keeps what each epoch did (the mode of each forward pass, moved batches, steps,
+gradients left over from earlier batches): it only words the feedback, the points never read it.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
+
+IMAGE_SHAPE = (1, 6, 6)
+LATENT_DIM = 3
+DEVICE = "cpu"
 
 
 def stand_in_objective(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -28,28 +45,55 @@ def stand_in_objective(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, l
     return reconstruction + 0.5 * (mu.pow(2) + logvar.pow(2)).sum()
 
 
-class MovableBatch(torch.Tensor):
-    """A batch that remembers the device it was last sent to with ``.to(...)`` (``moved_to``)."""
+@dataclass(frozen=True)
+class Scenario:
+    """One grading of ``train_epoch``: what is lent to it and how often it is called."""
+
+    seed: int
+    epochs: int = 1
+    count: int = 40  # images in the loader
+    batch_size: int = 8
+    lr: float = 2e-2  # Adam's; 0 keeps the weights, so only the forward passes shape the returned loss
+    labelled: bool = True  # (images, labels) batches, or images only
+    arrives_in_eval: bool = False  # the model is in eval mode at the start of every epoch
+    host_batches: bool = False  # batches must be moved with .to(device) to be read right
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class HostBatch(torch.Tensor):
+    """A batch where the loader made it; ``.to(device)`` gives a plain tensor, the batch on the device."""
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN206 (torch's protocol)
         kwargs = kwargs or {}
         result = super().__torch_function__(func, types, args, kwargs)
-        if func is torch.Tensor.to and isinstance(result, MovableBatch):
-            targets = [a for a in (*args[1:], kwargs.get("device")) if isinstance(a, (torch.device, str))]
-            if targets:
-                result.moved_to = str(torch.device(targets[0]))
+        if func is torch.Tensor.to and isinstance(result, HostBatch) and _names_a_device(args[1:], kwargs):
+            with torch._C.DisableTorchFunctionSubclass():
+                return result.as_subclass(torch.Tensor)
         return result
 
 
+def _names_a_device(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    return any(isinstance(a, (torch.device, str)) for a in (*args, kwargs.get("device")))
+
+
 def plain(x: torch.Tensor) -> torch.Tensor:
-    return x.as_subclass(torch.Tensor) if isinstance(x, MovableBatch) else x
+    """``x`` as a plain tensor (the same values)."""
+    return x.as_subclass(torch.Tensor) if isinstance(x, HostBatch) else x
 
 
 class LoopVAE(nn.Module):
-    """A small linear VAE without sampling noise that records every forward pass."""
+    """A small linear VAE with a sigmoid output whose latent depends on the mode, like a real VAE's.
 
-    def __init__(self, image_shape: tuple[int, int, int] = (1, 6, 6), latent_dim: int = 3, seed: int = 0) -> None:
+    Training mode: ``z = mu + exp(logvar / 2) * eps`` with a fixed ``eps`` drawn once from the
+    seed (a deterministic stand-in for sampling, so the grader can replay it). Eval mode:
+    ``z = mu``. A batch that was not moved to the device is read as ``1 - x``.
+    """
+
+    def __init__(self, seed: int = 0, image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+                 latent_dim: int = LATENT_DIM) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.image_shape = image_shape
@@ -61,8 +105,8 @@ class LoopVAE(nn.Module):
         with torch.no_grad():
             for parameter in self.parameters():
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)
+        self.register_buffer("eps", torch.randn(latent_dim, generator=generator))
         self.forwards: list[dict[str, Any]] = []
-        self.last_batch: torch.Tensor | None = None
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         flat = plain(x).flatten(1)
@@ -72,15 +116,11 @@ class LoopVAE(nn.Module):
         return torch.sigmoid(self.fc_out(z)).view(len(z), *self.image_shape)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        moved_to = getattr(x, "moved_to", None)
-        x = plain(x)
-        mu, logvar = self.encode(x)
-        x_hat = self.decode(mu)
-        with torch.no_grad():
-            loss = float(stand_in_objective(x_hat, x, mu, logvar))
-        self.forwards.append({"training": self.training, "moved_to": moved_to, "size": len(x), "loss": loss})
-        self.last_batch = x.detach().clone()
-        return x_hat, mu, logvar
+        moved = not isinstance(x, HostBatch)
+        self.forwards.append({"training": self.training, "moved": moved, "size": len(x)})
+        mu, logvar = self.encode(plain(x) if moved else 1 - plain(x))
+        z = mu + torch.exp(0.5 * logvar) * self.eps if self.training else mu
+        return self.decode(z), mu, logvar
 
 
 class _Images(Dataset):
@@ -94,51 +134,76 @@ class _Images(Dataset):
         return (self.images[index], index % 10) if self.labelled else self.images[index]
 
 
-def _collate(items: list[Any]) -> Any:
-    if isinstance(items[0], tuple):
-        images = torch.stack([image for image, _ in items]).as_subclass(MovableBatch)
-        return images, torch.tensor([label for _, label in items])
-    return torch.stack(items).as_subclass(MovableBatch)
+class _Collate:
+    """Stacks a batch, as ``HostBatch`` images when they must be moved."""
+
+    def __init__(self, host: bool) -> None:
+        self.host = host
+
+    def images(self, items: list[torch.Tensor]) -> torch.Tensor:
+        stacked = torch.stack(items)
+        return stacked.as_subclass(HostBatch) if self.host else stacked
+
+    def __call__(self, items: list[Any]) -> Any:
+        if isinstance(items[0], tuple):
+            return self.images([image for image, _ in items]), torch.tensor([label for _, label in items])
+        return self.images(items)
 
 
-def loop_loader(seed: int, count: int, batch_size: int, image_shape: tuple[int, int, int],
-                labelled: bool) -> DataLoader:
-    """A real ``DataLoader`` over ``count`` smooth random images in [0, 1] (in order, not shuffled)."""
-    generator = torch.Generator().manual_seed(seed)
-    base = torch.rand(4, *image_shape, generator=generator)
-    weights = torch.rand(count, 4, generator=generator).softmax(1)
+def loop_loader(scenario: Scenario) -> DataLoader:
+    """A real ``DataLoader`` over smooth random images in [0, 1], in order (not shuffled)."""
+    generator = torch.Generator().manual_seed(scenario.seed + 1)
+    base = torch.rand(4, *IMAGE_SHAPE, generator=generator)
+    weights = torch.rand(scenario.count, 4, generator=generator).softmax(1)
     images = torch.einsum("nk,k...->n...", weights, base).clamp(0, 1)
-    return DataLoader(_Images(images, labelled), batch_size=batch_size, shuffle=False, collate_fn=_collate)
+    return DataLoader(_Images(images, scenario.labelled), batch_size=scenario.batch_size, shuffle=False,
+                      collate_fn=_Collate(scenario.host_batches))
 
 
-class GradientWatch:
-    """At every optimizer step, how the gradients handed to it compare with those of the last batch alone.
+def lend(scenario: Scenario) -> tuple[LoopVAE, DataLoader, torch.optim.Adam]:
+    """The model, loader and optimizer of ``scenario``, the same wherever they are built."""
+    model = LoopVAE(scenario.seed)
+    return model, loop_loader(scenario), torch.optim.Adam(model.parameters(), lr=scenario.lr)
 
-    ``fit`` is ``(scale, residual)``: the gradient is ``scale`` times the batch's own gradient
-    plus a part of relative size ``residual`` (0 for a correct loop, whatever the loss scale;
-    large when gradients from earlier batches were not cleared; None when there was no gradient).
+
+def weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's parameters, detached copies by name."""
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+class EpochWatch:
+    """What a loop did with the lent objects, for the feedback only (the worker could say anything).
+
+    Per epoch: the forward passes (mode, moved, size), the optimizer steps, and the backward
+    passes that found gradients of earlier batches still there.
     """
 
     def __init__(self, model: LoopVAE, optimizer: torch.optim.Optimizer) -> None:
         self.model = model
-        self.fits: list[tuple[float, float | None]] = []
-        optimizer.register_step_pre_hook(self._before_step)
+        self.steps = 0
+        self.stale_backwards = 0
+        self._stale_seen = False
+        optimizer.register_step_post_hook(self._stepped)
+        model.register_forward_pre_hook(self._batch_starts)
+        for parameter in model.parameters():
+            parameter.register_hook(self._gradient_arrives(parameter))
 
-    def _before_step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        given = [p.grad for p in self.model.parameters()]
-        if self.model.last_batch is None or any(g is None for g in given):
-            self.fits.append((0.0, None))
-            return
-        twin = LoopVAE(self.model.image_shape, self.model.latent_dim)
-        twin.load_state_dict(self.model.state_dict())
-        x = self.model.last_batch
-        with torch.enable_grad():
-            x_hat, mu, logvar = twin(x)
-            stand_in_objective(x_hat, x, mu, logvar).backward()
-        g = torch.cat([p.flatten() for p in given]).double()
-        e = torch.cat([p.grad.flatten() for p in twin.parameters()]).double()
-        if float(g.norm()) == 0.0:
-            self.fits.append((0.0, None))
-            return
-        scale = float(g @ e / (e @ e))
-        self.fits.append((scale, float((g - scale * e).norm() / g.norm())))
+    def _stepped(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        self.steps += 1
+
+    def _batch_starts(self, model: nn.Module, args: Any) -> None:
+        self._stale_seen = False
+
+    def _gradient_arrives(self, parameter: nn.Parameter):  # noqa: ANN202 (a tensor hook)
+        def hook(gradient: torch.Tensor) -> None:  # runs before the gradient is added to parameter.grad
+            if not self._stale_seen and parameter.grad is not None and bool(parameter.grad.ne(0).any()):
+                self._stale_seen = True
+                self.stale_backwards += 1
+        return hook
+
+    def epoch(self, run: Any) -> dict[str, Any]:
+        """Run ``run()`` (one call of train_epoch) and say what it did."""
+        forwards, steps, stale = len(self.model.forwards), self.steps, self.stale_backwards
+        returned = run()
+        return {"returned": returned, "forwards": self.model.forwards[forwards:], "steps": self.steps - steps,
+                "stale_backwards": self.stale_backwards - stale}

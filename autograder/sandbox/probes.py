@@ -15,7 +15,7 @@ import numpy
 import torch
 from torch import nn
 
-from autograder.sandbox.loop_harness import GradientWatch, LoopVAE, loop_loader, stand_in_objective
+from autograder.sandbox.loop_harness import DEVICE, EpochWatch, Scenario, lend, stand_in_objective, weights
 from autograder.tiny_vae import TinyVAE
 
 Namespace = dict[str, Any]
@@ -303,9 +303,10 @@ def _lent(ns: Namespace, name: str, value: Any) -> Iterator[None]:
 
 
 def _number_facts(value: Any) -> dict[str, Any]:
-    """What ``train_epoch`` returned: its type, whether it tracks gradients, and its value as a number."""
-    facts = {"type": type(value).__name__, "requires_grad": bool(getattr(value, "requires_grad", False)), "value": None}
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    """What ``train_epoch`` returned: its type, whether it is a number, whether it tracks gradients, its value."""
+    facts = {"type": type(value).__name__, "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+             "requires_grad": bool(getattr(value, "requires_grad", False)), "value": None}
+    if facts["number"]:
         facts["value"] = float(value)
     elif isinstance(value, torch.Tensor) and value.numel() == 1:
         facts["value"] = float(value.detach())
@@ -313,28 +314,22 @@ def _number_facts(value: Any) -> dict[str, Any]:
 
 
 @probe
-def training_epochs(ns: Namespace, seed: int, epochs: int, count: int, batch_size: int, labelled: bool,
-                    lr: float) -> dict[str, Any]:
-    """Call the notebook's ``train_epoch`` for ``epochs`` epochs on the grader's LoopVAE and data.
+def training_epochs(ns: Namespace, scenario: dict[str, Any]) -> dict[str, Any]:
+    """Call the notebook's ``train_epoch`` once per epoch on the model, data and optimizer the scenario lends.
 
     The grader's stand-in objective is lent to it as ``vae_loss``, in the globals the function
     reads (the caller's namespace may be a copy), so a mistake in the loss costs the vae_loss
-    points only. The model arrives in eval mode each epoch, as the evaluation after an epoch leaves it.
-    Per epoch: what it returned, every forward pass (training mode, the device the batch was sent
-    to, batch size, loss) and every optimizer step's gradient fit (``loop_harness.GradientWatch``).
+    points only. Per epoch: what it returned, the model's weights afterwards (what the grader
+    compares with its own replay of the epoch), and what ``EpochWatch`` saw (feedback only).
     """
     train_epoch = _get(ns, "train_epoch")
-    model = LoopVAE(seed=seed)
-    loader = loop_loader(seed, count, batch_size, model.image_shape, labelled)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    watch = GradientWatch(model, optimizer)
-    device = torch.device("cpu")
+    lent = Scenario(**scenario)
+    model, loader, optimizer = lend(lent)
+    watch = EpochWatch(model, optimizer)
     results = []
     with _lent(getattr(train_epoch, "__globals__", ns), "vae_loss", stand_in_objective):
-        for _ in range(epochs):
-            model.eval()
-            forwards, steps = len(model.forwards), len(watch.fits)
-            returned = train_epoch(model, loader, optimizer, device)
-            results.append({"returned": _number_facts(returned), "forwards": model.forwards[forwards:],
-                            "fits": [list(fit) for fit in watch.fits[steps:]]})
-    return {"device": str(device), "images": count, "epochs": results}
+        for _ in range(lent.epochs):
+            model.train(not lent.arrives_in_eval)
+            done = watch.epoch(lambda: train_epoch(model, loader, optimizer, torch.device(DEVICE)))
+            results.append(dict(done, returned=_number_facts(done["returned"]), weights=weights(model)))
+    return {"epochs": results}
