@@ -122,6 +122,44 @@ VAE_FUSED_HEAD = cell_source("VAE").replace(
 
 REPARAMETERIZE_TABS = cell_source("reparameterize").replace("    ", "\t")
 
+TRAIN_EPOCH_EXAMPLES_STYLE = '''
+def train_epoch(model, loader, optimizer, device):
+    """pytorch/examples style: enumerate, zero_grad first, len(loader.dataset), data moved before unpacking."""
+    model.train()
+    train_loss = 0
+    for batch_idx, data in enumerate(loader):
+        if isinstance(data, (list, tuple)):
+            data = [part.to(device) for part in data]
+            data, _ = data
+        else:
+            data = data.to(device)
+        optimizer.zero_grad()
+        recon_batch, mu, logvar = model(data)
+        loss = vae_loss(recon_batch, data, mu, logvar)
+        loss.backward()
+        train_loss += loss.item()
+        optimizer.step()
+    return train_loss / len(loader.dataset)
+'''
+
+TRAIN_EPOCH_TENSOR_TOTAL = '''
+def train_epoch(model, loader, optimizer, device):
+    """A detached tensor total, model.zero_grad(set_to_none=False) after the forward pass, outputs passed with *."""
+    model.train(True)
+    total, seen = torch.zeros(()), 0
+    for batch in loader:
+        images = batch[0] if type(batch) in (list, tuple) else batch
+        images = images.to(device=device, non_blocking=True)
+        outputs = model(images)
+        loss = vae_loss(outputs[0], images, *outputs[1:])
+        model.zero_grad(set_to_none=False)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach()
+        seen += images.size(0)
+    return float(total) / seen
+'''
+
 ALTERNATIVES = [
     Alternative("eps from torch.normal", (Edit("reparameterize", "eps = torch.randn_like(std)",
                                                 "eps = torch.normal(torch.zeros_like(std), torch.ones_like(std))"),)),
@@ -209,4 +247,11 @@ ALTERNATIVES = [
                               "        return vae.decode(z)",
              "    z = torch.randn(num_samples, vae.latent_dim, device=device)\n    return vae.decode(z)"))),
     Alternative("a seed at the top of the cell", (Edit("interpolate", "def interpolate(", "torch.manual_seed(0)\n\n\ndef interpolate("),)),
+    # train_epoch: loop idioms (issue 21: graded by replaying the epoch, so any loop that trains alike passes)
+    Alternative("train_epoch in pytorch/examples style", (whole_cell("train_epoch", TRAIN_EPOCH_EXAMPLES_STYLE),)),
+    Alternative("train_epoch with a tensor total and model.zero_grad", (whole_cell("train_epoch", TRAIN_EPOCH_TENSOR_TOTAL),)),
+    Alternative("train_epoch with zero_grad at the end of each step and float(loss)", (
+        Edit("train_epoch", "        optimizer.zero_grad()\n", ""),
+        Edit("train_epoch", "        optimizer.step()\n", "        optimizer.step()\n        optimizer.zero_grad()\n"),
+        Edit("train_epoch", "total += loss.item()", "total += float(loss)"))),
 ]
