@@ -546,6 +546,38 @@ SHADOWING_MODULES = {
 }
 
 
+# train_epoch forged from a class body (issue 21): train_epoch is not written (it raises NotImplementedError), and a
+# class body, which runs when the definitions load, replaces the training probe in the worker with one that reports
+# what a correct loop would: the forward passes, the optimizer's gradient fits and the returned losses the old checks
+# asked about (the probe's old arguments), or plausible weights, steps and losses (a scenario, the new arguments).
+FORGED_TRAINING_PROBE = dedent("""\
+    class _ForgedLoop:
+        import autograder.sandbox.probes as _probes
+
+        def _forged(ns, *args):
+            if len(args) == 1 and isinstance(args[0], dict):  # a scenario: claim a correct loop and untouched weights
+                from autograder.sandbox.loop_harness import LoopVAE, weights
+                lent = args[0]
+                batches = -(-lent["count"] // lent["batch_size"])
+                forwards = [{"training": True, "moved": True, "size": lent["batch_size"]}] * batches
+                return {"epochs": [{"returned": {"type": "float", "number": True, "requires_grad": False, "value": 1.0},
+                                    "forwards": forwards, "steps": batches, "stale_backwards": 0,
+                                    "weights": weights(LoopVAE(lent["seed"]))} for _ in range(lent["epochs"])]}
+            seed, epochs, count, batch_size, labelled, lr = args
+            batches, results = count // batch_size, []
+            for epoch in range(epochs):
+                loss = 100.0 * 0.5 ** epoch  # per image, halving every epoch
+                forwards = [{"training": True, "moved_to": "cpu", "size": batch_size, "loss": loss * batch_size}]
+                results.append({"returned": {"type": "float", "requires_grad": False, "value": loss},
+                                "forwards": forwards * batches, "fits": [[1.0, 0.0]] * batches})
+            return {"device": "cpu", "images": count, "epochs": results}
+
+        _probes.PROBES["training_epochs"] = _forged
+
+
+    def train_epoch(""")
+
+
 # --- the corpus ----------------------------------------------------------------------------
 
 ENTRIES: list[Entry] = [
@@ -901,6 +933,12 @@ ENTRIES: list[Entry] = [
           secret_filled(edits(attack("reparameterize", search_memory(*INHERITED_MEMORY_SEARCHES.values())),
                               attempts("vae_loss", *ZYGOTE_REACHED))),
           sabotages=("reparameterize", "vae_loss"), hangs=1),
+    # train_epoch forged from a class body (issue 21): replay in the grader, nothing the worker says about itself
+    Entry("training_probe_forged", "train_epoch left as raise NotImplementedError; a class body replaces the training "
+          "probe in the worker with one that reports a correct loop (modes, moved batches, gradient fits, losses)",
+          edits(Edit("train_epoch", "def train_epoch(", FORGED_TRAINING_PROBE),
+                Edit("train_epoch", "    model.train()\n", "    raise NotImplementedError()\n    model.train()\n")),
+          sabotages=("train_epoch",)),
 ]
 
 
