@@ -87,7 +87,7 @@ def loop_report(epochs: list[dict[str, Any]]) -> str:
 def returns_a_float(student):
     """Does train_epoch return the epoch's loss as a Python float (not a tensor that keeps the graph)?"""
     epochs = run_epochs(student, RETURNS_FLOAT)
-    returned = epochs[0]["returned"] if epochs else {"type": "nothing", "requires_grad": False, "number": False}
+    returned = epochs[0]["returned"]
     tracking = " that tracks gradients" if returned["requires_grad"] else ""
     assert returned["number"], f"train_epoch returned a {returned['type']}{tracking}, not a float"
     mismatch = loss_mismatch(epochs, recorded("train_epoch.returns_float"))
