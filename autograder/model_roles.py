@@ -42,7 +42,7 @@ class Role:
     weight: Shape
     bias: Shape
     fan_in: int
-    part: str  # "encoder" or "decoder"
+    part: str  # "encoder", "heads" (mu and logvar) or "decoder"
 
     @property
     def shapes(self) -> dict[str, Shape]:
@@ -69,8 +69,8 @@ def conv_vae_roles(kwargs: dict[str, Any]) -> list[Role]:
     for i, (c_in, c_out) in enumerate(zip([s["in_channels"]] + channels[:-1], channels)):
         roles.append(Role(f"conv{i}", f"encoder convolution {i}, Conv2d({c_in}, {c_out}, kernel_size=4, stride=2, "
                           "padding=1)", (c_out, c_in, 4, 4), (c_out,), c_in * 16, "encoder"))
-    roles += [_linear("mu", "the mu head", features, latent, "encoder"),
-              _linear("logvar", "the logvar head", features, latent, "encoder"),
+    roles += [_linear("mu", "the mu head", features, latent, "heads"),
+              _linear("logvar", "the logvar head", features, latent, "heads"),
               _linear("fc_decode", "the decoder's first layer", latent, features, "decoder")]
     for j, (c_in, c_out) in enumerate(zip(channels[::-1], channels[-2::-1] + [s["in_channels"]])):
         roles.append(Role(f"deconv{j}", f"decoder layer {j}, ConvTranspose2d({c_in}, {c_out}, kernel_size=4, "
@@ -83,13 +83,16 @@ def vae_roles(kwargs: dict[str, Any]) -> list[Role]:
     s = settings("VAE", kwargs)
     pixels, hidden, latent = math.prod(s["image_shape"]), s["hidden_dim"], s["latent_dim"]
     return [_linear("fc1", "the encoder's hidden layer", pixels, hidden, "encoder"),
-            _linear("mu", "the mu head", hidden, latent, "encoder"),
-            _linear("logvar", "the logvar head", hidden, latent, "encoder"),
+            _linear("mu", "the mu head", hidden, latent, "heads"),
+            _linear("logvar", "the logvar head", hidden, latent, "heads"),
             _linear("fc3", "the decoder's hidden layer", latent, hidden, "decoder"),
             _linear("fc4", "the decoder's output layer", hidden, pixels, "decoder")]
 
 
-def roles_of(name: str, kwargs: dict[str, Any], parts: tuple[str, ...] = ("encoder", "decoder")) -> list[Role]:
+EVERY_PART = ("encoder", "heads", "decoder")
+
+
+def roles_of(name: str, kwargs: dict[str, Any], parts: tuple[str, ...] = EVERY_PART) -> list[Role]:
     roles = conv_vae_roles(kwargs) if name == "ConvVAE" else vae_roles(kwargs)
     return [role for role in roles if role.part in parts]
 
@@ -100,9 +103,13 @@ def _seed(*parts: object) -> int:
     return zlib.crc32(":".join(map(str, parts)).encode())
 
 
-def role_recipe(role: Role, leaf: str, seed: int) -> dict[str, Any]:
-    """The grader's value for one role's weight or bias: scaled so activations stay of order one."""
-    scale = 1.4 / math.sqrt(role.fan_in) if leaf == "weight" else 0.3
+def role_recipe(role: Role, leaf: str, seed: int, zeroed: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The grader's value for one role's weight or bias: scaled so activations stay of order one.
+
+    The weights of the roles in ``zeroed`` are zero: a layer then outputs its bias whatever its input,
+    which keeps a check about one thing (the shapes, say) from depending on the layers before it.
+    """
+    scale = (0.0 if role.key in zeroed else 1.4 / math.sqrt(role.fan_in)) if leaf == "weight" else 0.3
     return {"seed": _seed(seed, role.key, leaf), "scale": scale, "shape": list(role.shapes[leaf])}
 
 
@@ -113,9 +120,9 @@ def lent_values(recipe: Recipe) -> torch.Tensor:
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
-def role_values(roles: list[Role], seed: int) -> dict[str, dict[str, torch.Tensor]]:
+def role_values(roles: list[Role], seed: int, zeroed: tuple[str, ...] = ()) -> dict[str, dict[str, torch.Tensor]]:
     """Each role's weight and bias for ``seed``: what the specification computes with."""
-    return {role.key: {leaf: lent_values([role_recipe(role, leaf, seed)]) for leaf in ("weight", "bias")}
+    return {role.key: {leaf: lent_values([role_recipe(role, leaf, seed, zeroed)]) for leaf in ("weight", "bias")}
             for role in roles}
 
 
@@ -134,7 +141,7 @@ class Assignment:
     places: dict[str, tuple[str, int | None]]
     modules: dict[str, dict[str, Shape]] = field(repr=False)
 
-    def recipes(self, roles: list[Role], seed: int) -> dict[str, Recipe]:
+    def recipes(self, roles: list[Role], seed: int, zeroed: tuple[str, ...] = ()) -> dict[str, Recipe]:
         """What the worker sets every parameter to: role values where a role is, small filler values elsewhere."""
         by_key = {role.key: role for role in roles}
         played: dict[str, list[tuple[int, str]]] = {}
@@ -145,7 +152,7 @@ class Assignment:
             for leaf, shape in leaves.items():
                 name = f"{prefix}.{leaf}" if prefix else leaf
                 if prefix in played:
-                    recipes[name] = [role_recipe(by_key[key], leaf, seed) for _, key in sorted(played[prefix])]
+                    recipes[name] = [role_recipe(by_key[key], leaf, seed, zeroed) for _, key in sorted(played[prefix])]
                 else:
                     recipes[name] = [{"seed": _seed(seed, name), "scale": FILLER_SCALE, "shape": list(shape)}]
         return recipes

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from autograder.model_roles import Assignment, Role, assignments, inputs, lent_values, roles_of, settings
+from autograder.model_roles import EVERY_PART, Assignment, Role, assignments, inputs, lent_values, roles_of, settings
 
 IMAGES_AND_LATENTS = ("mu", "logvar", "decoded", "x_hat", "mu_forward", "logvar_forward")
 LATENTS = {"mu": ("mu", "mu from encode"), "logvar": ("logvar", "logvar from encode"),
@@ -34,7 +34,8 @@ class Run:
     kwargs: dict[str, Any]
     batch: int
     seeds: tuple[int, ...]
-    parts: tuple[str, ...] = ("encoder", "decoder")  # the layers this run's outputs depend on
+    parts: tuple[str, ...] = EVERY_PART  # the layers this run's outputs depend on
+    zeroed: tuple[str, ...] = ()  # roles whose weights are zero (``model_roles.role_recipe``)
     settings: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -67,7 +68,7 @@ class Run:
                 "mu": inputs(self._seed("c_mu"), latent, "randn"), "logvar": inputs(self._seed("c_logvar"), latent, "randn")}
 
     def roles(self, every: bool = False) -> list[Role]:
-        return roles_of(self.name, self.kwargs, ("encoder", "decoder") if every else self.parts)
+        return roles_of(self.name, self.kwargs, EVERY_PART if every else self.parts)
 
 
 def candidates(student: Any, run: Run) -> list[Assignment]:
@@ -84,7 +85,7 @@ def outputs(student: Any, run: Run, found: list[Assignment], methods: list[str] 
             gradients: bool = False) -> list[list[dict[str, Any]]]:
     """For each candidate, the student's outputs with each seed's values (one probe for all of them)."""
     roles = run.roles()
-    value_sets = [candidate.recipes(roles, seed) for candidate in found for seed in run.seeds]
+    value_sets = [candidate.recipes(roles, seed, run.zeroed) for candidate in found for seed in run.seeds]
     results = student.probe("model_outputs", run.name, run.kwargs, value_sets, run.x, run.z,
                             run.cotangents if gradients else None, methods)
     assert isinstance(results, list) and len(results) == len(value_sets), "the model probe answered something else"
@@ -113,11 +114,13 @@ def _follows(images: torch.Tensor, pre: torch.Tensor) -> bool:
     return drops <= 1e-5 + 1e-4 * spread and bins[-1] - bins[0] > 1e-3
 
 
-def mismatch(result: Any, expected: dict[str, torch.Tensor], keys: tuple[str, ...], images: str) -> str | None:
+def mismatch(result: Any, expected: dict[str, torch.Tensor], keys: tuple[str, ...], images: str,
+             strict: bool = False) -> str | None:
     """Why ``result`` disagrees with the specification's ``expected`` values, or None.
 
     ``images``: "sigmoid" (each pixel is the sigmoid of the specified pre-activation) or "follows"
     (the pixels rise with it, so a wrong output activation is left to the sigmoid checks).
+    Unless ``strict``, the right values in another shape agree (a wrong shape is the shape checks' business).
     """
     if not isinstance(result, dict):
         return "the model probe answered something else"
@@ -128,7 +131,9 @@ def mismatch(result: Any, expected: dict[str, torch.Tensor], keys: tuple[str, ..
         if not isinstance(got, torch.Tensor):
             return f"{what} is a {got}, not a tensor"
         if tuple(got.shape) != tuple(want.shape):
-            return f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+            if strict or got.numel() != want.numel():
+                return f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+            got = got.reshape(want.shape)
         if key in LATENTS:
             worst = _close(got, want)
             if worst is not None:
@@ -147,13 +152,13 @@ def mismatch(result: Any, expected: dict[str, torch.Tensor], keys: tuple[str, ..
 
 
 def agreeing(run: Run, found: list[Assignment], results: list[list[dict[str, Any]]],
-             expected: list[dict[str, torch.Tensor]], keys: tuple[str, ...], images: str = "follows"
-             ) -> tuple[Assignment, list[dict[str, Any]]]:
+             expected: list[dict[str, torch.Tensor]], keys: tuple[str, ...], images: str = "follows",
+             strict: bool = False) -> tuple[Assignment, list[dict[str, Any]]]:
     """The first candidate whose outputs agree with the specification for every seed; else an AssertionError."""
     assert len(expected) == len(run.seeds)
     first = None
     for candidate, per_seed in zip(found, results):
-        problem = next(filter(None, (mismatch(r, e, keys, images) for r, e in zip(per_seed, expected))), None)
+        problem = next(filter(None, (mismatch(r, e, keys, images, strict) for r, e in zip(per_seed, expected))), None)
         if problem is None:
             return candidate, per_seed
         first = first or problem
@@ -161,7 +166,7 @@ def agreeing(run: Run, found: list[Assignment], results: list[list[dict[str, Any
 
 
 def assert_agrees(student: Any, run: Run, expected: list[dict[str, torch.Tensor]],
-                  keys: tuple[str, ...] = IMAGES_AND_LATENTS, images: str = "follows") -> None:
+                  keys: tuple[str, ...] = IMAGES_AND_LATENTS, images: str = "follows", strict: bool = False) -> None:
     """The student's model, given the grader's values, returns what the specification computes from them."""
     methods = sorted({"mu": "encode", "logvar": "encode", "decoded": "decode"}.get(key, "forward") for key in keys)
     found = candidates(student, run)
@@ -171,7 +176,7 @@ def assert_agrees(student: Any, run: Run, expected: list[dict[str, torch.Tensor]
             if isinstance(result, dict) and "latent_dim" in result and result["latent_dim"] != run.settings["latent_dim"]:
                 raise AssertionError(f"{run.made}.latent_dim is {result['latent_dim']}, "
                                      f"expected {run.settings['latent_dim']}")
-    agreeing(run, found, results, expected, keys, images)
+    agreeing(run, found, results, expected, keys, images, strict)
 
 
 # --- gradients ---------------------------------------------------------------------------------

@@ -19,14 +19,18 @@ CONV_CONFIGS = [  # (batch, constructor arguments)
 ]
 PUBLIC_LAYERS = dict(in_channels=2, hidden_dim=3, latent_dim=5, num_layers=3, image_size=32)
 
-CONV_SHAPES = [Run("ConvVAE", kwargs, batch, (101,)) for batch, kwargs in CONV_CONFIGS]
-CONV_LAYERS = {"encoder": Run("ConvVAE", PUBLIC_LAYERS, 2, (102, 103), ("encoder",)),
+# The shape and size checks give the heads zero weights (mu and logvar are then their biases): they
+# depend on the heads' and the decoder's layers only, and leave the encoder's convolutions to the layer checks.
+HEADS, HEADS_AND_DECODER = ("mu", "logvar"), ("heads", "decoder")
+CONV_SHAPES = [Run("ConvVAE", kwargs, batch, (101,), HEADS_AND_DECODER, HEADS) for batch, kwargs in CONV_CONFIGS]
+CONV_LAYERS = {"encoder": Run("ConvVAE", PUBLIC_LAYERS, 2, (102, 103), ("encoder", "heads")),
                "decoder": Run("ConvVAE", PUBLIC_LAYERS, 2, (102, 103), ("decoder",))}
 CONV_SIGMOID = Run("ConvVAE", dict(hidden_dim=4, latent_dim=5), 2, (104,), ("decoder",))
-CONV_DEFAULT = Run("ConvVAE", {}, 1, (105,))
+CONV_DEFAULT = Run("ConvVAE", {}, 1, (105,), HEADS_AND_DECODER, HEADS)
 CONV_GRADIENTS = Run("ConvVAE", PUBLIC_LAYERS, 2, (106,))
-VAE_SHAPES = [Run("VAE", {}, batch, (111,)) for batch in (1, 5)]
-VAE_IMAGE_SHAPE = Run("VAE", {"image_shape": (3, 32, 32), "hidden_dim": 64, "latent_dim": 8}, 3, (112,))
+VAE_SHAPES = [Run("VAE", {}, batch, (111,), HEADS_AND_DECODER, HEADS) for batch in (1, 5)]
+VAE_IMAGE_SHAPE = Run("VAE", {"image_shape": (3, 32, 32), "hidden_dim": 64, "latent_dim": 8}, 3, (112,),
+                      HEADS_AND_DECODER, HEADS)
 VAE_ARCHITECTURE = Run("VAE", {}, 2, (113, 114))
 VAE_SIGMOID = Run("VAE", {}, 2, (115,), ("decoder",))
 VAE_GRADIENTS = Run("VAE", {}, 2, (116,))
@@ -40,7 +44,7 @@ ENCODE_DECODE = ("mu", "logvar", "decoded")
 def conv_vae_returns_the_contract_shapes(student):
     """For several batch, layer, size and channel settings, do encode, decode and forward return the right shapes (and values)?"""
     for run, expected in zip(CONV_SHAPES, recorded("conv_vae.shapes"), strict=True):
-        assert_agrees(student, run, expected)
+        assert_agrees(student, run, expected, strict=True)
 
 
 @check("conv_vae.layers", task="ConvVAE", points=2,
@@ -85,7 +89,7 @@ def conv_backward_reaches_every_parameter(student):
 def mlp_vae_returns_the_contract_shapes(student):
     """Do VAE's encode, decode and forward return the right shapes (and values) for batches of 1 and 5?"""
     for run, expected in zip(VAE_SHAPES, recorded("vae.shapes"), strict=True):
-        assert_agrees(student, run, expected)
+        assert_agrees(student, run, expected, strict=True)
 
 
 @check("vae.image_shape", task="VAE", points=1,
@@ -93,7 +97,7 @@ def mlp_vae_returns_the_contract_shapes(student):
                 "returns (B, C, H, W); the comparison trains VAE(image_shape=(3, 32, 32)) on CIFAR-10.")
 def mlp_vae_honours_image_shape(student):
     """Does VAE(image_shape=(3, 32, 32), hidden_dim=64, latent_dim=8) take and return (B, 3, 32, 32) images?"""
-    assert_agrees(student, VAE_IMAGE_SHAPE, recorded("vae.image_shape"))
+    assert_agrees(student, VAE_IMAGE_SHAPE, recorded("vae.image_shape"), strict=True)
 
 
 @check("vae.architecture", task="VAE", points=1,

@@ -18,7 +18,7 @@ from autograder.model_roles import role_values
 from autograder.model_runs import Run, assert_agrees, assert_gradients, candidates, gradient_summary, run_role
 
 OTHER = dict(in_channels=1, hidden_dim=2, latent_dim=6, num_layers=4, image_size=64)
-ENCODER = Run("ConvVAE", OTHER, 2, (201, 202), ("encoder",))
+ENCODER = Run("ConvVAE", OTHER, 2, (201, 202), ("encoder", "heads"))
 DECODER = Run("ConvVAE", OTHER, 2, (203, 204), ("decoder",))
 SIGMOID = Run("ConvVAE", dict(in_channels=1, hidden_dim=3, latent_dim=4, num_layers=2, image_size=16), 2, (205,),
               ("decoder",))
@@ -30,7 +30,7 @@ STEPS, LR, EPS = 10, 1e-2, 1e-3  # Adam's eps well above float32 noise, so round
 
 def expected(run: Run) -> list[dict[str, torch.Tensor]]:
     """Per seed, what the specification computes with that seed's values."""
-    return [spec.outputs(run.name, run.kwargs, role_values(run.roles(every=True), seed), run.x, run.z)
+    return [spec.outputs(run.name, run.kwargs, role_values(run.roles(every=True), seed, run.zeroed), run.x, run.z)
             for seed in run.seeds]
 
 
@@ -38,7 +38,7 @@ def expected_gradients(run: Run) -> list[dict[str, Any]]:
     """Per seed, the specification's outputs and a summary of its gradients of sum(cotangent * output)."""
     found = []
     for seed, outputs_ in zip(run.seeds, expected(run)):
-        values = role_values(run.roles(every=True), seed)
+        values = role_values(run.roles(every=True), seed, run.zeroed)
         found.append({**outputs_, "gradients": gradient_summary(spec.vjp(run.name, run.kwargs, values, run.x,
                                                                          run.cotangents))})
     return found
