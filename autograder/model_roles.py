@@ -27,7 +27,7 @@ Shape = tuple[int, ...]
 Parameters = list[tuple[str, Shape]]  # (name, shape), as ``named_parameters`` lists them
 Recipe = list[dict[str, Any]]  # pieces {"seed", "scale", "shape"}, concatenated along the first dimension
 MAX_CANDIDATES = 8
-FILLER_SCALE = 0.1  # a parameter that plays no role (an extra layer) gets small values
+FILLER_SCALE = 0.0  # a parameter that plays no role in a check (an extra layer, the encoder in a decoder check)
 
 CONV_DEFAULTS = dict(in_channels=3, hidden_dim=400, latent_dim=20, num_layers=3, image_size=32)
 VAE_DEFAULTS = dict(image_shape=(1, 28, 28), hidden_dim=400, latent_dim=20)
@@ -115,8 +115,9 @@ def role_recipe(role: Role, leaf: str, seed: int, zeroed: tuple[str, ...] = ()) 
 
 def lent_values(recipe: Recipe) -> torch.Tensor:
     """The tensor a recipe describes: the same on the grader's side and in the worker."""
-    parts = [torch.randn(piece["shape"], generator=torch.Generator().manual_seed(int(piece["seed"])))
-             * float(piece["scale"]) for piece in recipe]
+    parts = [torch.zeros(piece["shape"]) if float(piece["scale"]) == 0 else
+             torch.randn(piece["shape"], generator=torch.Generator().manual_seed(int(piece["seed"]))) * float(piece["scale"])
+             for piece in recipe]
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
@@ -142,7 +143,7 @@ class Assignment:
     modules: dict[str, dict[str, Shape]] = field(repr=False)
 
     def recipes(self, roles: list[Role], seed: int, zeroed: tuple[str, ...] = ()) -> dict[str, Recipe]:
-        """What the worker sets every parameter to: role values where a role is, small filler values elsewhere."""
+        """What the worker sets every parameter to: role values where a role is, zeros elsewhere."""
         by_key = {role.key: role for role in roles}
         played: dict[str, list[tuple[int, str]]] = {}
         for key, (prefix, half) in self.places.items():

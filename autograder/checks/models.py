@@ -28,12 +28,13 @@ CONV_LAYERS = {"encoder": Run("ConvVAE", PUBLIC_LAYERS, 2, (102, 103), ("encoder
 CONV_SIGMOID = Run("ConvVAE", dict(hidden_dim=4, latent_dim=5), 2, (104,), ("decoder",))
 CONV_DEFAULT = Run("ConvVAE", {}, 1, (105,), HEADS_AND_DECODER, HEADS)
 CONV_GRADIENTS = Run("ConvVAE", PUBLIC_LAYERS, 2, (106,))
-VAE_SHAPES = [Run("VAE", {}, batch, (111,), HEADS_AND_DECODER, HEADS) for batch in (1, 5)]
+SMALL_VAE = {"hidden_dim": 32}  # the hidden layer's default is the architecture check's business
+VAE_SHAPES = [Run("VAE", SMALL_VAE, batch, (111,), HEADS_AND_DECODER, HEADS) for batch in (1, 5)]
 VAE_IMAGE_SHAPE = Run("VAE", {"image_shape": (3, 32, 32), "hidden_dim": 64, "latent_dim": 8}, 3, (112,),
                       HEADS_AND_DECODER, HEADS)
 VAE_ARCHITECTURE = Run("VAE", {}, 2, (113, 114))
-VAE_SIGMOID = Run("VAE", {}, 2, (115,), ("decoder",))
-VAE_GRADIENTS = Run("VAE", {}, 2, (116,))
+VAE_SIGMOID = Run("VAE", SMALL_VAE, 2, (115,), ("decoder",))
+VAE_GRADIENTS = Run("VAE", SMALL_VAE, 2, (116,))
 ENCODE_DECODE = ("mu", "logvar", "decoded")
 
 

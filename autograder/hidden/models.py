@@ -24,7 +24,7 @@ SIGMOID = Run("ConvVAE", dict(in_channels=1, hidden_dim=3, latent_dim=4, num_lay
               ("decoder",))
 GRADIENTS = Run("ConvVAE", dict(hidden_dim=3, latent_dim=4), 2, (206,))
 LEARNS = Run("ConvVAE", dict(hidden_dim=4, latent_dim=4), 4, (207,))
-VAE_GRADIENTS = Run("VAE", {}, 3, (208,))
+VAE_GRADIENTS = Run("VAE", {"hidden_dim": 24, "latent_dim": 6}, 3, (208,))
 STEPS, LR, EPS = 10, 1e-2, 1e-3  # Adam's eps well above float32 noise, so rounding never flips a step
 
 
