@@ -15,6 +15,7 @@ import numpy
 import torch
 from torch import nn
 
+from autograder.model_roles import Recipe, lent_values
 from autograder.sandbox.loop_harness import DEVICE, EpochWatch, Scenario, lend, stand_in_objective, weights
 from autograder.tiny_vae import TinyVAE
 
@@ -96,23 +97,39 @@ def stand_in_sample(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return mu + 0.1 * logvar
 
 
+def _stand_in_lent(namespace: Namespace) -> Callable[[], None]:
+    """Make ``reparameterize`` the stand-in in ``namespace``; the returned function puts the notebook's back."""
+    missing = object()
+    own = namespace.get("reparameterize", missing)
+    namespace["reparameterize"] = stand_in_sample
+
+    def restore() -> None:
+        if own is missing:
+            del namespace["reparameterize"]
+        else:
+            namespace["reparameterize"] = own
+
+    return restore
+
+
 def model_probe(function: Callable[..., Any]) -> Callable[..., Any]:
     """A probe of a model, run while the notebook's ``reparameterize`` is the fixed stand-in.
 
     A model's ``forward`` calls the notebook's ``reparameterize``; swapping in a stand-in for
-    the duration of the probe means a mistake there costs the reparameterize points only.
+    the duration of the probe means a mistake there costs the reparameterize points only. It is
+    swapped in the globals the model's ``forward`` reads too (the caller's namespace may be a copy).
     """
-    def run(ns: Namespace, *args: Any) -> Any:
-        missing = object()
-        own = ns.get("reparameterize", missing)
-        ns["reparameterize"] = stand_in_sample
+    def run(ns: Namespace, name: str, *args: Any) -> Any:
+        namespaces = {id(ns): ns}
+        own_globals = getattr(getattr(ns.get(name), "forward", None), "__globals__", None)
+        if isinstance(own_globals, dict):
+            namespaces[id(own_globals)] = own_globals
+        restores = [_stand_in_lent(namespace) for namespace in namespaces.values()]
         try:
-            return function(ns, *args)
+            return function(ns, name, *args)
         finally:
-            if own is missing:
-                del ns["reparameterize"]
-            else:
-                ns["reparameterize"] = own
+            for restore in reversed(restores):
+                restore()
 
     run.__name__ = function.__name__
     return probe(run)
@@ -125,91 +142,67 @@ def _build(ns: Namespace, name: str, kwargs: dict[str, Any]) -> nn.Module:
     return model
 
 
-@model_probe
-def model_outputs(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor, z: torch.Tensor) -> dict[str, Any]:
-    """What encode, decode and forward return, as tensor facts plus the values."""
-    model = _build(ns, name, kwargs)
-    mu, logvar = model.encode(x)
-    decoded = model.decode(z)
-    x_hat, mu2, logvar2 = model(x)
-    return {"latent_dim": getattr(model, "latent_dim", None),
-            "mu": _tensor_facts(mu), "logvar": _tensor_facts(logvar), "decoded": _tensor_facts(decoded),
-            "x_hat": _tensor_facts(x_hat), "mu_forward": _tensor_facts(mu2),
-            "decoded_min": float(decoded.detach().min()), "decoded_max": float(decoded.detach().max()),
-            "x_hat_min": float(x_hat.detach().min()), "x_hat_max": float(x_hat.detach().max())}
+def _lend(model: nn.Module, recipes: dict[str, Recipe]) -> dict[str, nn.Parameter]:
+    """Set every parameter named in ``recipes`` to the grader's values; the parameters by name."""
+    parameters = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, recipe in recipes.items():
+            parameters[name].copy_(lent_values(recipe))
+    return parameters
+
+
+def _returned(value: Any) -> Any:
+    """A tensor the student's code returned (detached), or the name of its type."""
+    return value.detach() if isinstance(value, torch.Tensor) else type(value).__name__
 
 
 @model_probe
-def parameter_count(ns: Namespace, name: str, kwargs: dict[str, Any]) -> int:
-    return sum(p.numel() for p in _build(ns, name, kwargs).parameters())
+def model_parameters(ns: Namespace, name: str, kwargs: dict[str, Any]) -> list[list[Any]]:
+    """The names and shapes of the parameters ``name(**kwargs)`` creates, in registration order (no values)."""
+    return [[n, list(p.shape)] for n, p in _build(ns, name, kwargs).named_parameters()]
 
 
 @model_probe
-def layer_trace(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor) -> list[dict[str, Any]]:
-    """Every Conv2d, ConvTranspose2d and Linear in the order forward calls them, with its input's minimum.
+def model_outputs(ns: Namespace, name: str, kwargs: dict[str, Any], value_sets: list[dict[str, Recipe]],
+                  x: torch.Tensor, z: torch.Tensor, cotangents: dict[str, torch.Tensor] | None = None,
+                  methods: list[str] | None = None) -> list[dict[str, Any]]:
+    """For each set of the grader's parameter values: what encode(x), decode(z) and forward(x) return.
 
-    A layer fed by a ReLU sees no negative input, however the ReLU was written.
+    With ``cotangents``: also the gradient of sum(cotangent * output) over forward's outputs for
+    every parameter (None where none reaches it), a vector-Jacobian product the grader recomputes.
     """
-    model = _build(ns, name, kwargs).eval()
-    trace: list[dict[str, Any]] = []
-
-    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
-        kind = next(k for k in (nn.ConvTranspose2d, nn.Conv2d, nn.Linear) if isinstance(module, k))
-        entry: dict[str, Any] = {"type": kind.__name__, "input_min": float(inputs[0].min())}
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            entry.update(in_channels=module.in_channels, out_channels=module.out_channels,
-                         kernel_size=list(module.kernel_size), stride=list(module.stride), padding=list(module.padding))
-        else:
-            entry.update(in_features=module.in_features, out_features=module.out_features)
-        trace.append(entry)
-
-    handles = [m.register_forward_pre_hook(record) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
-    with torch.no_grad():
-        mu, _ = model.encode(x)
-        encoder_layers = len(trace)
-        model.decode(torch.randn_like(mu))
-    for handle in handles:
-        handle.remove()
-    return [dict(entry, part="encoder" if i < encoder_layers else "decoder") for i, entry in enumerate(trace)]
-
-
-@model_probe
-def decoder_output_map(ns: Namespace, name: str, kwargs: dict[str, Any], z: torch.Tensor, pre_activation: torch.Tensor) -> torch.Tensor:
-    """decode(z) with the last layer's output replaced by ``pre_activation``: shows the output activation."""
-    model = _build(ns, name, kwargs).eval()
-    layers = [m for m in model.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Linear))]
-    if not layers:
-        raise TypeError(f"{name} has no ConvTranspose2d or Linear layer")
-    called: list[nn.Module] = []
-    hooks = [m.register_forward_hook(lambda m, i, o: called.append(m)) for m in layers]
-    with torch.no_grad():
-        model.decode(z)
-    for hook in hooks:
-        hook.remove()
-    last = called[-1]
-    hook = last.register_forward_hook(lambda m, i, o: pre_activation.reshape(o.shape).to(o.dtype))
-    with torch.no_grad():
-        out = model.decode(z)
-    hook.remove()
-    return out
-
-
-@model_probe
-def unreached_parameters(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor) -> list[str]:
-    """Parameters that get no gradient from one backward pass of the stand-in objective."""
     model = _build(ns, name, kwargs)
-    x_hat, mu, logvar = model(x)
-    stand_in_objective(x_hat, x, mu, logvar).backward()
-    return [n for n, p in model.named_parameters() if p.grad is None or not torch.any(p.grad != 0)]
+    methods = methods or ["encode", "decode", "forward"]
+    results = []
+    for recipes in value_sets:
+        parameters = _lend(model, recipes)
+        result: dict[str, Any] = {"latent_dim": getattr(model, "latent_dim", None)}
+        with torch.no_grad():
+            if "encode" in methods:
+                result["mu"], result["logvar"] = map(_returned, model.encode(x))
+            if "decode" in methods:
+                result["decoded"] = _returned(model.decode(z))
+            if "forward" in methods:
+                result["x_hat"], result["mu_forward"], result["logvar_forward"] = map(_returned, model(x))
+        if cotangents is not None:
+            outputs = [(out, cotangents[key]) for key, out in zip(("x_hat", "mu", "logvar"), model(x))
+                       if isinstance(out, torch.Tensor) and out.requires_grad]
+            found: tuple[Any, ...] = (None,) * len(parameters)
+            if outputs:
+                total = sum((out * c.reshape(out.shape)).sum() for out, c in outputs)
+                found = torch.autograd.grad(total, list(parameters.values()), allow_unused=True)
+            result["gradients"] = dict(zip(parameters, found))
+        results.append(result)
+    return results
 
 
 @model_probe
-def training_losses(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.Tensor, steps: int,
-                    lr: float) -> list[float]:
-    """The loss on one fixed batch over a few Adam steps."""
+def model_training(ns: Namespace, name: str, kwargs: dict[str, Any], recipes: dict[str, Recipe], x: torch.Tensor,
+                   steps: int, lr: float, eps: float) -> dict[str, Any]:
+    """Adam steps on one batch with the stand-in objective, from the grader's values: each loss and the final values."""
     model = _build(ns, name, kwargs)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    parameters = _lend(model, recipes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=eps)
     losses = []
     for _ in range(steps):
         x_hat, mu, logvar = model(x)
@@ -218,7 +211,7 @@ def training_losses(ns: Namespace, name: str, kwargs: dict[str, Any], x: torch.T
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-    return losses
+    return {"losses": losses, "parameters": {n: p.detach() for n, p in parameters.items()}}
 
 
 # --- interpolate and sample_images, graded on the grader's TinyVAE ---------------------------

@@ -578,6 +578,103 @@ FORGED_TRAINING_PROBE = dedent("""\
     def train_epoch(""")
 
 
+# --- model probes forged from a class body (issue 21, ConvVAE and VAE) ----------------------------------------------
+
+# ConvVAE and VAE are not written (their constructors raise NotImplementedError); a class body in their cell, run when
+# the definitions load, replaces the model probes in the worker with functions that report what the checks read:
+# layer traces, parameter counts, output facts, a sigmoid output map, gradients everywhere and a falling loss (the
+# probes before issue 21), and, for the probes after it, the described layers' names and shapes with made-up outputs.
+FORGED_MODEL_PROBES = '''
+class _ForgedModelProbes:
+    def _install():
+        import math
+        import torch
+        from autograder.sandbox import probes
+
+        def settings(name, kwargs):
+            defaults = (dict(in_channels=3, hidden_dim=400, latent_dim=20, num_layers=3, image_size=32)
+                        if name == "ConvVAE" else dict(image_shape=(1, 28, 28), hidden_dim=400, latent_dim=20))
+            return {**defaults, **kwargs}
+
+        def linear(part, i, o, low=0.0):
+            return {"part": part, "type": "Linear", "in_features": i, "out_features": o, "input_min": low}
+
+        def conv(part, kind, i, o):
+            return {"part": part, "type": kind, "in_channels": i, "out_channels": o, "kernel_size": [4, 4],
+                    "stride": [2, 2], "padding": [1, 1], "input_min": 0.0}
+
+        def layer_trace(ns, name, kwargs, x=None):
+            s = settings(name, kwargs)
+            if name == "VAE":
+                p, h, l = math.prod(s["image_shape"]), s["hidden_dim"], s["latent_dim"]
+                return [linear("encoder", p, h), linear("encoder", h, l), linear("encoder", h, l),
+                        linear("decoder", l, h, -1.0), linear("decoder", h, p)]
+            ch = [s["hidden_dim"] * 2 ** i for i in range(s["num_layers"])]
+            features = ch[-1] * (s["image_size"] // 2 ** s["num_layers"]) ** 2
+            trace = [conv("encoder", "Conv2d", i, o) for i, o in zip([s["in_channels"]] + ch[:-1], ch)]
+            trace += [linear("encoder", features, s["latent_dim"])] * 2
+            trace += [linear("decoder", s["latent_dim"], features, -1.0)]
+            mirrored = zip(ch[::-1], ch[-2::-1] + [s["in_channels"]])
+            return trace + [conv("decoder", "ConvTranspose2d", i, o) for i, o in mirrored]
+
+        def parameter_count(ns, name, kwargs):
+            return sum(l["in_channels"] * l["out_channels"] * 16 + l["out_channels"] if "in_channels" in l
+                       else l["in_features"] * l["out_features"] + l["out_features"] for l in layer_trace(ns, name, kwargs))
+
+        def facts(shape):
+            return {"type": "Tensor", "shape": list(shape), "dtype": "float32", "device": "cpu", "requires_grad": True}
+
+        def model_outputs(ns, name, kwargs, *args):
+            if len(args) == 2:  # (x, z): what encode, decode and forward return, as facts
+                x, z = args
+                latent, image = (len(x), z.shape[1]), tuple(x.shape)
+                return {"latent_dim": z.shape[1], "mu": facts(latent), "logvar": facts(latent),
+                        "decoded": facts(image), "x_hat": facts(image), "mu_forward": facts(latent),
+                        "decoded_min": 0.1, "decoded_max": 0.9, "x_hat_min": 0.1, "x_hat_max": 0.9}
+            from autograder.model_roles import lent_values
+            value_sets, x, z = args[:3]
+            latent = settings(name, kwargs)["latent_dim"]
+            answers = []
+            for recipes in value_sets:
+                mu = torch.zeros(len(x), latent)
+                answer = {"latent_dim": latent, "mu": mu, "logvar": mu, "decoded": torch.full(x.shape, 0.5),
+                          "x_hat": torch.full(x.shape, 0.5), "mu_forward": mu, "logvar_forward": mu}
+                if len(args) > 3 and args[3] is not None:
+                    answer["gradients"] = {n: torch.ones_like(lent_values(r)) for n, r in recipes.items()}
+                answers.append(answer)
+            return answers
+
+        def model_parameters(ns, name, kwargs):
+            from autograder.model_roles import roles_of
+            return [[f"{role.key}.{leaf}", list(shape)] for role in roles_of(name, kwargs)
+                    for leaf, shape in role.shapes.items()]
+
+        def model_training(ns, name, kwargs, recipes, x, steps, *args):
+            from autograder.model_roles import lent_values
+            return {"losses": [100.0 - step for step in range(steps)],
+                    "parameters": {n: lent_values(r) * 0.99 for n, r in recipes.items()}}
+
+        probes.PROBES.update(
+            layer_trace=layer_trace, parameter_count=parameter_count, model_outputs=model_outputs,
+            decoder_output_map=lambda ns, name, kwargs, z, pre: torch.sigmoid(pre),
+            unreached_parameters=lambda ns, name, kwargs, x: [],
+            training_losses=lambda ns, name, kwargs, x, steps, lr: [100.0 * 0.9 ** step for step in range(steps)],
+            model_parameters=model_parameters, model_training=model_training)
+
+    _install()
+
+
+'''
+
+
+def _unwritten_model(grade_id: str, prefix: str = "") -> Edit:
+    """The cell ``grade_id`` as ``prefix`` and a class whose constructor raises NotImplementedError."""
+    notebook = reference_json()
+    source = "".join(notebook["cells"][cell_index(notebook, grade_id)]["source"])
+    return Edit(grade_id, source, prefix + f"class {grade_id}(nn.Module):\n    def __init__(self, *args, **kwargs):\n"
+                                           "        super().__init__()\n        raise NotImplementedError()\n")
+
+
 # --- the corpus ----------------------------------------------------------------------------
 
 ENTRIES: list[Entry] = [
@@ -939,6 +1036,12 @@ ENTRIES: list[Entry] = [
           edits(Edit("train_epoch", "def train_epoch(", FORGED_TRAINING_PROBE),
                 Edit("train_epoch", "    model.train()\n", "    raise NotImplementedError()\n    model.train()\n")),
           sabotages=("train_epoch",)),
+    # The model checks trust only what the grader recomputes (issue 21, ConvVAE and VAE).
+    Entry("model_probes_forged", "ConvVAE and VAE not written; a class body replaces the worker's model probes with "
+          "forgers that report the layer traces, parameter counts, output facts, sigmoid map, gradients and losses "
+          "the checks read (and the described layers' shapes with made-up outputs)",
+          edits(_unwritten_model("ConvVAE", FORGED_MODEL_PROBES.lstrip()), _unwritten_model("VAE")),
+          sabotages=("ConvVAE", "VAE")),
 ]
 
 
