@@ -68,7 +68,7 @@ def sample_mean_is_mu_and_sample_std_is_exp_half_logvar(student):
 def every_element_gets_its_own_noise(student):
     """For mu and logvar of shape (64, 8), do all 512 values of eps = (z - mu) / std differ, and is eps drawn on mu's device and in float64 for float64 inputs?"""
     generator = torch.Generator().manual_seed(64)
-    mu, logvar = torch.randn(64, 8, generator=generator), torch.randn(64, 8, generator=generator)
+    mu, logvar = torch.randn(64, 8, generator=generator), 2 * torch.randn(64, 8, generator=generator)
     z = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu)
     distinct = len(torch.unique(((z.double() - mu) / torch.exp(0.5 * logvar)).float()))
     assert distinct == 512, f"eps has only {distinct} different values among 512: eps is shared between elements"

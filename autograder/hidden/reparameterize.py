@@ -44,7 +44,7 @@ def eps_follows_device_and_dtype(student):
     else:
         assert meta.get("device") == "meta", "z is not on mu's device"
     mu = torch.randn(400, 8, dtype=torch.float64)
-    logvar = torch.randn(400, 8, dtype=torch.float64)
+    logvar = 2 * torch.randn(400, 8, dtype=torch.float64)
     z = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu, "z for float64 inputs")
     eps = expect_standard_noise(z, mu, logvar, 0.1)
     single = (eps - eps.float().double()).abs() <= 1e-9 * eps.abs().clamp_min(1e-30)
