@@ -25,7 +25,7 @@ from variants import REFERENCE, REPO_ROOT
 from vae_course.notebook_code import load_definitions
 
 SCAN = textwrap.dedent('''
-    import importlib, inspect, json, pkgutil, sys, tempfile, warnings
+    import importlib, inspect, json, pkgutil, signal, sys, tempfile, warnings
     from pathlib import Path
     bundle, repo, signatures, only = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
     sys.path.insert(0, bundle)
@@ -107,12 +107,15 @@ SCAN = textwrap.dedent('''
                 values[p.name] = stub
             else:
                 return None
+        signal.alarm(20)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 made = obj(**values)
         except Exception:
             return None
+        finally:
+            signal.alarm(0)
         return made if inspect.isfunction(made) else None
 
     candidates, functions = {}, []
@@ -140,7 +143,22 @@ SCAN = textwrap.dedent('''
             parts = {task for task, wanted in signatures.items() if takes(product, len(wanted))}
             if parts:
                 candidates[f"{qualified}(...)"] = parts
-    checks = load_checks()
+    checks = sorted(load_checks(), key=lambda c: c.hidden)  # the public checks first: most candidates fail one
+
+    def out_of_time(signum, frame):
+        raise TimeoutError("a candidate ran past its time")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+
+    def passes(check, student, part):
+        """Whether ``check`` gives full points; a check that runs past 60 s gives none."""
+        signal.alarm(60)
+        try:
+            result = run_check(check, student, {part}, {})
+        finally:
+            signal.alarm(0)
+        return result.score == result.points
+
     solved = []
     for qualified, parts in sorted(candidates.items()):
         if qualified in made:
@@ -154,9 +172,8 @@ SCAN = textwrap.dedent('''
                     continue
                 with tempfile.TemporaryDirectory() as folder:
                     student = LocalStudent({part: graded}, Path(folder))
-                    results = [run_check(c, student, {part}, {}) for c in checks if c.task == part]
-                if all(r.score == r.points for r in results):
-                    solved.append(f"{label} solves {part}")
+                    if all(passes(c, student, part) for c in checks if c.task == part):  # stops at the first failure
+                        solved.append(f"{label} solves {part}")
     print(json.dumps({"candidates": {k: sorted(v) for k, v in candidates.items()}, "made": sorted(made),
                       "solved": solved}))
 ''')
@@ -190,8 +207,8 @@ def test_no_code_in_the_student_bundle_solves_a_part(tmp_path):
 
 
 def test_the_leak_test_would_catch_a_leak(tmp_path):
-    """With the reference vae_loss and a training loop that takes the loss planted in a copy of the bundle, does the
-    scan report both (the loop behind the adapter a student could write)?"""
+    """With the reference vae_loss, a training loop that takes the loss and a factory of the loss planted in a copy of
+    the bundle, does the scan report all three (the loop behind the adapter a student could write, the factory's loss)?"""
     with zipfile.ZipFile(build_student_bundle(tmp_path / "student.zip")) as archive:
         archive.extractall(tmp_path / "unpacked")
     bundle = tmp_path / "unpacked" / "vae-course"
@@ -211,6 +228,12 @@ def test_the_leak_test_would_catch_a_leak(tmp_path):
         "        loss.backward()\n"
         "        optimizer.step()\n"
         "        losses.append(loss.item() / len(x))\n"
-        "    return losses\n")
+        "    return losses\n\n\n"
+        "def weighted(beta: float):\n"
+        "    def loss(recon_x, x, mu, logvar):\n"
+        "        bce = F.binary_cross_entropy(recon_x, x, reduction='sum')\n"
+        "        return bce - beta * 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
+        "    return loss\n")
     assert _scan(bundle, tmp_path, only="vae_course.planted")["solved"] == [
-        "vae_course.planted.elbo solves vae_loss", "vae_course.planted.run_epoch (adapted) solves train_epoch"]
+        "vae_course.planted.elbo solves vae_loss", "vae_course.planted.run_epoch (adapted) solves train_epoch",
+        "vae_course.planted.weighted(...) solves vae_loss"]
