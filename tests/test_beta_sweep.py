@@ -10,18 +10,43 @@ from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from vae_course.beta_sweep import (ACTIVE_COVARIANCE, BetaRun, beta_vae_loss, held_out_terms, run_beta_sweep,
-                                   show_beta_sweep, sweep_table, unit_activity)
-from vae_course.comparison import kl_to_prior
+from vae_course.beta_sweep import (ACTIVE_COVARIANCE, BetaRun, beta_vae_loss, held_out_terms, lent_loss,
+                                   run_beta_sweep, show_beta_sweep, sweep_table, unit_activity)
+
+
+def _kl_to_prior(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
 
 
 def test_beta_one_is_the_assignments_loss_and_beta_zero_drops_the_kl(reference):
+    """Built from the notebook's own vae_loss: beta = 1 is that loss, beta = 0 its BCE, beta = 4 four times its KL."""
+    vae_loss = reference["vae_loss"]
     recon, x = torch.rand(4, 1, 8, 8), torch.rand(4, 1, 8, 8)
     mu, logvar = torch.randn(4, 3), torch.randn(4, 3)
-    torch.testing.assert_close(beta_vae_loss(1.0)(recon, x, mu, logvar), reference["vae_loss"](recon, x, mu, logvar))
-    torch.testing.assert_close(beta_vae_loss(0.0)(recon, x, mu, logvar), F.binary_cross_entropy(recon, x, reduction="sum"))
-    kl = reference["vae_loss"](recon, x, mu, logvar) - beta_vae_loss(0.0)(recon, x, mu, logvar)
-    torch.testing.assert_close(beta_vae_loss(4.0)(recon, x, mu, logvar), beta_vae_loss(0.0)(recon, x, mu, logvar) + 4 * kl)
+    torch.testing.assert_close(beta_vae_loss(vae_loss, 1.0)(recon, x, mu, logvar), vae_loss(recon, x, mu, logvar))
+    bce = F.binary_cross_entropy(recon, x, reduction="sum")
+    torch.testing.assert_close(beta_vae_loss(vae_loss, 0.0)(recon, x, mu, logvar), bce)
+    kl = _kl_to_prior(mu, logvar).sum()
+    torch.testing.assert_close(beta_vae_loss(vae_loss, 4.0)(recon, x, mu, logvar), bce + 4 * kl)
+
+
+def test_a_wrong_loss_stays_wrong():
+    """The sweep's loss is the student's: no working loss hides in it (a loss of 0 stays 0 whatever beta)."""
+    def zero(recon_x, x, mu, logvar):
+        return torch.zeros(())
+    assert beta_vae_loss(zero, 4.0)(torch.rand(2, 3), torch.rand(2, 3), torch.randn(2, 2), torch.randn(2, 2)) == 0
+
+
+def test_the_lent_loss_is_the_one_train_epoch_calls_and_is_given_back(reference):
+    """train_epoch, reading the global vae_loss, calls the lent loss; afterwards the notebook's own is back."""
+    namespace = {"vae_loss": reference["vae_loss"]}
+    exec("def train_epoch(model, loader, optimizer, device):\n    return vae_loss(*model)", namespace)
+    with lent_loss(namespace["train_epoch"], lambda *args: "lent"):
+        assert namespace["train_epoch"]((1, 2, 3, 4), None, None, None) == "lent"
+    assert namespace["vae_loss"] is reference["vae_loss"]
+    with pytest.raises(RuntimeError, match="never called vae_loss"):
+        with lent_loss(namespace["train_epoch"], lambda *args: "lent"):
+            pass
 
 
 def _blobs(count: int) -> torch.Tensor:
@@ -42,7 +67,8 @@ def runs(reference):
     torch.set_num_threads(1)  # a tiny model: more threads only wait for each other on a busy machine
     try:
         return run_beta_sweep(lambda: ref["VAE"](image_shape=(1, 8, 8), hidden_dim=32, latent_dim=6), loader, images,
-                              (images[0], images[5]), "cpu", steps=200, sample_images=ref["sample_images"],
+                              (images[0], images[5]), "cpu", steps=200, train_epoch=ref["train_epoch"],
+                              vae_loss=ref["vae_loss"], sample_images=ref["sample_images"],
                               interpolate=ref["interpolate"], betas=(0.0, 1.0, 8.0), num_samples=4, num_steps=5)
     finally:
         torch.set_num_threads(threads)
@@ -71,7 +97,7 @@ def test_active_units_are_those_whose_posterior_mean_varies_with_the_input():
     mu = torch.stack([torch.zeros(100), 0.05 * torch.randn(100), torch.randn(100), torch.full((100,), 3.0)], 1)
     activity = unit_activity(mu)
     torch.testing.assert_close(activity, mu.var(0, correction=0))
-    run = BetaRun(1.0, None, kl_to_prior(mu, torch.zeros_like(mu)).mean(0), activity, 0.0, None, None)
+    run = BetaRun(1.0, None, _kl_to_prior(mu, torch.zeros_like(mu)).mean(0), activity, 0.0, None, None)
     assert run.active.tolist() == [False, False, True, False] and run.active_units == 1
     assert run.kl_per_dim[3] > 4 > ACTIVE_COVARIANCE  # a constant mean far from 0: a large KL, no information
 
@@ -88,10 +114,10 @@ class _ConstantPosterior(nn.Module):
         return x, mu, torch.full_like(mu, math.log(0.5))
 
 
-def test_a_posterior_constant_in_x_has_no_active_unit_although_its_kl_is_positive():
+def test_a_posterior_constant_in_x_has_no_active_unit_although_its_kl_is_positive(reference):
     """N(0, 0.5) for every image: KL 0.097 nats per dimension (above the old 0.05 nats threshold), no information."""
     images = torch.rand(64, 1, 4, 4)
-    kl_per_dim, activity, _ = held_out_terms(_ConstantPosterior(), images)
+    kl_per_dim, activity, _ = held_out_terms(_ConstantPosterior(), images, reference["vae_loss"])
     assert kl_per_dim.tolist() == pytest.approx([0.5 * (0.5 - math.log(0.5) - 1)] * 4) and (kl_per_dim > 0.05).all()
     run = BetaRun(1.0, None, kl_per_dim, activity, 0.0, None, None)
     assert run.active_units == 0 and run.kl > 0.38

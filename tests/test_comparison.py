@@ -11,7 +11,7 @@ from torch import nn
 from torch.distributions import Normal, kl_divergence
 
 from vae_course import inline
-from vae_course.comparison import (Measures, bce_floor, comparison_table, dataset_label, kl_to_prior, measure,
+from vae_course.comparison import (Measures, bce_floor, comparison_table, dataset_label, loss_terms, measure,
                                    parameter_count, reconstruct, show_reconstructions)
 from vae_course.side_by_side import crossfade, show_interpolation_vs_crossfade, show_samples_vs_reconstructions
 
@@ -37,10 +37,14 @@ def test_the_floor_is_zero_only_for_binary_targets():
     assert bce_floor(torch.full((1, 1, 2, 2), 0.5)).item() == pytest.approx(4 * math.log(2))
 
 
-def test_kl_to_prior_matches_torch_distributions():
+def test_loss_terms_are_the_students_bce_and_kl(reference):
+    """Told apart from the notebook's own vae_loss: its BCE and its KL, which matches torch.distributions."""
+    recon, x = torch.rand(4, 5), torch.rand(4, 5)
     mu, logvar = torch.randn(4, 6), torch.randn(4, 6)
-    expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0))
-    torch.testing.assert_close(kl_to_prior(mu, logvar), expected)
+    bce, kl = loss_terms(reference["vae_loss"], recon, x, mu, logvar)
+    torch.testing.assert_close(bce, F.binary_cross_entropy(recon, x, reduction="sum"))
+    expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum()
+    torch.testing.assert_close(kl, expected)
 
 
 class _Copy(nn.Module):
@@ -64,11 +68,11 @@ class _Copy(nn.Module):
         return z.repeat(1, 2).view(len(z), 1, 2, 2)
 
 
-def test_measure_averages_per_image_over_uneven_batches():
+def test_measure_averages_per_image_over_uneven_batches(reference):
     """A perfect copy with KL 1 nat per image: reconstruction at the floor, nothing above it but the KL."""
     batches = [torch.rand(3, 1, 2, 2), torch.rand(1, 1, 2, 2)]
     shift = math.sqrt(2 / 2)  # KL = 0.5 * shift**2 per dimension, two dimensions: 1 nat per image
-    result = measure(_Copy(shift), batches, "cpu", "copy", "noise")
+    result = measure(_Copy(shift), batches, "cpu", "copy", "noise", reference["vae_loss"])
     floor = bce_floor(torch.cat(batches)).mean().item()
     assert result.parameters == 3 and result.dimensions == 4
     assert result.reconstruction == pytest.approx(floor, rel=1e-5)
@@ -78,9 +82,9 @@ def test_measure_averages_per_image_over_uneven_batches():
     assert result.loss_bits_per_dim == pytest.approx((floor + 1.0) / (4 * math.log(2)), rel=1e-5)
 
 
-def test_measure_refuses_an_empty_loader():
+def test_measure_refuses_an_empty_loader(reference):
     with pytest.raises(ValueError, match="empty"):
-        measure(_Copy(), [], "cpu", "copy", "nothing")
+        measure(_Copy(), [], "cpu", "copy", "nothing", reference["vae_loss"])
 
 
 def test_the_table_has_a_row_per_model_with_its_numbers():

@@ -12,50 +12,67 @@ Each run is about a thousand optimizer steps, seconds on a CPU.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 from torch import nn
-from tqdm.auto import tqdm
 
-from vae_course.comparison import image_rows, kl_to_prior
+from vae_course.comparison import image_rows, loss_terms
 from vae_course.inline import save_and_show
-from vae_course.training import LossFn, batch_images, batch_loss
+from vae_course.training import EpochBatches, EpochFn, LossFn
 
 BETAS = (0.0, 0.1, 1.0, 4.0)
 ACTIVE_COVARIANCE = 0.01  # Burda et al. (2016): active when Var_x of the posterior mean exceeds this
 SWEEP_LR = 3e-3  # above fit()'s 1e-3, so that unused dimensions collapse within a thousand steps
 
 
-def beta_vae_loss(beta: float) -> LossFn:
-    """BCE summed over pixels and batch plus ``beta`` times the summed KL to N(0, I)."""
+def beta_vae_loss(vae_loss: LossFn, beta: float) -> LossFn:
+    """The notebook's ``vae_loss`` with its KL term weighted by ``beta``: reconstruction + beta * KL.
+
+    Built from the student's own loss (``comparison.loss_terms``): this package holds no loss.
+    """
     def loss(recon_x: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy(recon_x, x, reduction="sum") + beta * kl_to_prior(mu, logvar).sum()
+        reconstruction, kl = loss_terms(vae_loss, recon_x, x, mu, logvar)
+        return reconstruction + beta * kl
     return loss
 
 
-def _forever(loader: Iterable) -> Iterator:
-    while True:
-        yield from loader
+@contextmanager
+def lent_loss(train_epoch: EpochFn, loss: LossFn) -> Iterator[None]:
+    """``train_epoch`` calls ``loss`` for ``vae_loss`` for the duration: it reads the notebook's global ``vae_loss``.
+
+    Fails if ``train_epoch`` never called it, rather than train with another loss unnoticed.
+    """
+    namespace = getattr(train_epoch, "__globals__", None)
+    if namespace is None or "vae_loss" not in namespace:
+        raise TypeError("train_epoch does not read a global vae_loss: define both in the notebook")
+    calls = []
+
+    def counted(*args: torch.Tensor) -> torch.Tensor:
+        calls.append(None)
+        return loss(*args)
+
+    own = namespace["vae_loss"]
+    namespace["vae_loss"] = counted
+    try:
+        yield
+    finally:
+        namespace["vae_loss"] = own
+    if not calls:
+        raise RuntimeError("train_epoch never called vae_loss: the beta sweep trains through it with the KL weighted")
 
 
 def train_with_beta(model: nn.Module, loader: Iterable, beta: float, device: torch.device | str, steps: int,
-                    lr: float = 1e-3) -> nn.Module:
-    """``steps`` Adam steps on ``beta_vae_loss(beta)``, cycling through ``loader``."""
-    model.to(device).train()
+                    train_epoch: EpochFn, vae_loss: LossFn, lr: float = 1e-3) -> nn.Module:
+    """One epoch of ``steps`` batches of the notebook's ``train_epoch`` with Adam, its ``vae_loss`` weighted by beta."""
+    model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = beta_vae_loss(beta)
-    batches = _forever(loader)
-    for _ in tqdm(range(steps), desc=f"beta = {beta:g}", leave=False):
-        x = batch_images(next(batches)).to(device)
-        loss = batch_loss(model, x, loss_fn)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+    with lent_loss(train_epoch, beta_vae_loss(vae_loss, beta)):
+        train_epoch(model, EpochBatches(loader, steps, desc=f"beta = {beta:g}"), optimizer, torch.device(device))
     return model.eval()
 
 
@@ -91,33 +108,44 @@ def unit_activity(mu: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def held_out_terms(model: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """The mean KL per latent dimension, each dimension's activity, and the mean summed BCE per image
-    (one z sample each)."""
+def held_out_terms(model: nn.Module, images: torch.Tensor,
+                   vae_loss: LossFn) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """The mean KL per latent dimension, each dimension's activity, and the mean reconstruction term per image
+    (one z sample each), all from the notebook's own ``vae_loss``.
+
+    A dimension's KL is what ``vae_loss`` adds when only that dimension's mu and logvar are set.
+    """
     model.eval()
     device = next(model.parameters()).device
     x = images.to(device)
-    x_hat, mu, logvar = model(x)
-    reconstruction = F.binary_cross_entropy(x_hat, x, reduction="sum").item() / len(x)
-    return kl_to_prior(mu, logvar).mean(0).cpu(), unit_activity(mu).cpu(), reconstruction
+    x_hat, mu, logvar = (t.double() for t in model(x))  # a term is a difference of two sums: keep its digits
+    x = x.double()
+    reconstruction, _ = loss_terms(vae_loss, x_hat, x, mu, logvar)
+    kl_per_dim = []
+    for dim in range(mu.shape[1]):
+        only = torch.zeros_like(mu)
+        only[:, dim] = 1
+        kl_per_dim.append(loss_terms(vae_loss, x_hat, x, mu * only, logvar * only)[1].float() / len(x))
+    return torch.stack(kl_per_dim).cpu(), unit_activity(mu.float()).cpu(), reconstruction.item() / len(x)
 
 
 def run_beta_sweep(
     make_model: Callable[[], nn.Module], train_loader: Iterable, test_images: torch.Tensor,
     ends: tuple[torch.Tensor, torch.Tensor], device: torch.device | str, steps: int,
-    sample_images: Callable[[nn.Module, int], torch.Tensor],
+    train_epoch: EpochFn, vae_loss: LossFn, sample_images: Callable[[nn.Module, int], torch.Tensor],
     interpolate: Callable[[nn.Module, torch.Tensor, torch.Tensor, int], torch.Tensor],
     betas: Sequence[float] = BETAS, seed: int = 0, num_samples: int = 8, num_steps: int = 8, lr: float = SWEEP_LR,
 ) -> list[BetaRun]:
     """Train one fresh model per beta from the same initial weights and data order, and measure it.
 
-    ``sample_images`` and ``interpolate`` are the assignment's own functions.
+    ``train_epoch``, ``vae_loss``, ``sample_images`` and ``interpolate`` are the assignment's own functions:
+    this package holds none of them.
     """
     runs = []
     for beta in betas:
         torch.manual_seed(seed)
-        model = train_with_beta(make_model(), train_loader, beta, device, steps, lr)
-        kl_per_dim, activity, reconstruction = held_out_terms(model, test_images)
+        model = train_with_beta(make_model(), train_loader, beta, device, steps, train_epoch, vae_loss, lr)
+        kl_per_dim, activity, reconstruction = held_out_terms(model, test_images, vae_loss)
         torch.manual_seed(seed)
         samples = sample_images(model, num_samples).cpu()
         path = interpolate(model, ends[0], ends[1], num_steps).cpu()

@@ -1,4 +1,9 @@
-"""Public checks of reparameterize: one fixed input per property; the hidden checks use others."""
+"""Public checks of reparameterize: one fixed input per property; the hidden checks use others.
+
+Every verdict is read off the z (and gradients) the student's function returned, in the grader:
+z's shape and dtype from the tensor itself, its noise as eps = (z - mu) / exp(0.5 * logvar), its
+gradients as a vector-Jacobian product with a cotangent the grader chose.
+"""
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -8,17 +13,38 @@ from autograder.checks import check, examples
 from autograder.errors import StudentError
 
 
+def sampled(z: torch.Tensor | None, mu: torch.Tensor, what: str = "z") -> torch.Tensor:
+    """``z`` is a tensor of mu's shape and dtype; returns it."""
+    assert isinstance(z, torch.Tensor), f"{what} is not a tensor"
+    assert z.shape == mu.shape, f"{what} has shape {tuple(z.shape)}, expected {tuple(mu.shape)}"
+    assert z.dtype == mu.dtype, f"{what} has dtype {z.dtype}, expected {mu.dtype}"
+    return z
+
+
+def expect_standard_noise(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """eps = (z - mu) / exp(0.5 * logvar) is finite and has mean 0 and std 1 within ``tolerance``; returns eps."""
+    eps = (z.double() - mu.double()) / torch.exp(0.5 * logvar.double())
+    assert bool(torch.isfinite(eps).all()), "z has values that are not finite"
+    assert abs(float(eps.mean())) < tolerance and abs(float(eps.std()) - 1) < tolerance, (
+        f"(z - mu) / exp(0.5 * logvar) has mean {float(eps.mean()):.3g} and std {float(eps.std()):.3g}: "
+        "expected noise eps ~ N(0, 1) scaled by std = exp(0.5 * logvar)")
+    return eps
+
+
 @check("reparameterize.shape_and_dtype", task="reparameterize", points=1,
        feedback="z must have the shape and dtype of mu for any batch and latent size: draw eps with "
                 "torch.randn_like(std) rather than with a fixed size such as torch.randn(32, 20).")
 @examples(12)
 @given(batch=st.integers(1, 65), latent=st.integers(1, 33), double=st.booleans())
 def shape_and_dtype_follow_the_inputs(student, batch, latent, double):
-    """Does z take the shape and dtype of mu, for any batch and latent size?"""
+    """Does z take the shape and dtype of mu, for any batch and latent size, and is it mu when the variance vanishes?"""
     dtype = torch.float64 if double else torch.float32
     mu = torch.randn(batch, latent, dtype=dtype)
-    result = student.probe("reparameterize_sample", mu, torch.zeros_like(mu))
-    expect.tensor(result["facts"], (batch, latent), "z", str(dtype).removeprefix("torch."))
+    z = sampled(student.probe("reparameterize_sample", mu, torch.zeros_like(mu))["z"], mu)
+    assert bool(((z - mu).abs() > 0).double().mean() > 0.5), "z is mu: add the noise eps * std"
+    # With logvar = -40 the standard deviation is exp(-20), 2e-9: z is mu to within rounding.
+    still = sampled(student.probe("reparameterize_sample", mu, torch.full_like(mu, -40.0))["z"], mu)
+    expect.close(still, mu, "z for logvar = -40 (a standard deviation of 2e-9)", atol=1e-6, rtol=1e-6)
 
 
 @check("reparameterize.std", task="reparameterize", points=1,
@@ -40,11 +66,13 @@ def sample_mean_is_mu_and_sample_std_is_exp_half_logvar(student):
                 "dtype: not one eps shared by the batch or the latent dimensions, not a CPU or float32 tensor such as "
                 "torch.randn(std.shape).")
 def every_element_gets_its_own_noise(student):
-    """With mu = 0 and logvar = 0 of shape (64, 8), do all 512 values of z differ, and is eps drawn on mu's device and in float64 for float64 inputs?"""
-    z = student.probe("reparameterize_sample", torch.zeros(64, 8), torch.zeros(64, 8))["z"]
-    assert z is not None and z.shape == (64, 8), "z is not a (64, 8) tensor"
-    distinct = len(torch.unique(z))
-    assert distinct == 512, f"z has only {distinct} different values among 512: eps is shared between elements"
+    """For mu and logvar of shape (64, 8), do all 512 values of eps = (z - mu) / std differ, and is eps drawn on mu's device and in float64 for float64 inputs?"""
+    generator = torch.Generator().manual_seed(64)
+    mu, logvar = torch.randn(64, 8, generator=generator), 2 * torch.randn(64, 8, generator=generator)
+    z = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu)
+    distinct = len(torch.unique(((z.double() - mu) / torch.exp(0.5 * logvar)).float()))
+    assert distinct == 512, f"eps has only {distinct} different values among 512: eps is shared between elements"
+    expect_standard_noise(z, mu, logvar, 0.25)
     # On the 'meta' device a CPU-made eps shows up without a GPU. Code that cannot run on meta
     # tensors for another reason (torch.distributions validating its arguments) is not judged here.
     try:
@@ -53,23 +81,30 @@ def every_element_gets_its_own_noise(student):
         assert "expected device" not in str(error), "eps is not on mu's device"
     else:
         assert meta.get("device") == "meta", "z is not on mu's device"
-    double = student.probe("reparameterize_sample", torch.zeros(64, 8, dtype=torch.float64),
-                           torch.zeros(64, 8, dtype=torch.float64))["z"]
-    assert double is not None and double.dtype == torch.float64, "z is not float64 for float64 inputs"
-    single = (double - double.float().double()).abs() <= 1e-12 * double.abs().clamp_min(1e-30)
+    mu, logvar = mu.double(), logvar.double()
+    double = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu, "z for float64 inputs")
+    eps = expect_standard_noise(double, mu, logvar, 0.25)
+    single = (eps - eps.float().double()).abs() <= 1e-9 * eps.abs().clamp_min(1e-30)
     assert single.double().mean() < 0.5, "eps was drawn in float32 for float64 inputs"
+
+
+def expect_vector_jacobian_product(result: dict, mu: torch.Tensor, cotangent: torch.Tensor) -> None:
+    """The gradients of sum(cotangent * z) are cotangent for mu and 0.5 * (z - mu) * cotangent for logvar."""
+    z = sampled(result["z"], mu)
+    assert bool(((z - mu).abs() > 0).double().mean() > 0.5), "z is mu: add the noise eps * std"
+    assert result["mu_grad"] is not None, "no gradient reached mu"
+    assert result["logvar_grad"] is not None, "no gradient reached logvar"
+    expect.close(result["mu_grad"], cotangent, "the gradient with respect to mu")
+    # z - mu = std * eps, so dz/dlogvar = 0.5 * std * eps = 0.5 * (z - mu) whatever eps was drawn.
+    expect.close(result["logvar_grad"], 0.5 * (z - mu) * cotangent, "the gradient with respect to logvar")
 
 
 @check("reparameterize.gradients_flow", task="reparameterize", points=1,
        feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
                 "logvar themselves, without .detach(), .data or torch.no_grad().")
 def gradients_reach_mu_and_logvar_on_one_input(student):
-    """For mu = 0 and logvar = 0 of shape (4, 3), are dz/dmu = 1 and dz/dlogvar = 0.5 * (z - mu)?"""
-    mu, logvar = torch.zeros(4, 3), torch.zeros(4, 3)
-    result = student.probe("reparameterize_gradients", mu, logvar)
-    assert result["facts"].get("requires_grad"), "z does not track gradients"
-    assert result["mu_grad"] is not None, "no gradient reached mu"
-    assert result["logvar_grad"] is not None, "no gradient reached logvar"
-    expect.close(result["mu_grad"], torch.ones(4, 3), "dz/dmu")
-    # z - mu = std * eps, so dz/dlogvar = 0.5 * std * eps = 0.5 * (z - mu) whatever eps was drawn.
-    expect.close(result["logvar_grad"], 0.5 * (result["z"] - mu), "dz/dlogvar")
+    """For fixed mu, logvar and cotangent v of shape (16, 8), is the gradient of sum(v * z) v for mu and 0.5 * (z - mu) * v for logvar?"""
+    generator = torch.Generator().manual_seed(16)
+    mu, logvar = torch.randn(16, 8, generator=generator), torch.randn(16, 8, generator=generator)
+    cotangent = torch.linspace(-2, 2, 128).reshape(16, 8)
+    expect_vector_jacobian_product(student.probe("reparameterize_gradients", mu, logvar, cotangent), mu, cotangent)

@@ -64,16 +64,21 @@ def reparameterize_sample(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor,
 
 
 @probe
-def reparameterize_gradients(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor) -> dict[str, Any]:
-    """z and the gradients of sum(z) with respect to mu and logvar."""
+def reparameterize_gradients(ns: Namespace, mu: torch.Tensor, logvar: torch.Tensor,
+                             cotangent: torch.Tensor) -> dict[str, Any]:
+    """z and the gradients of sum(cotangent * z) with respect to mu and logvar (a vector-Jacobian product).
+
+    The grader chooses the cotangent and checks the gradients against z itself: dz/dmu = 1 and
+    dz/dlogvar = 0.5 * (z - mu), so mu's gradient is the cotangent and logvar's 0.5 * (z - mu) * cotangent.
+    """
     mu = mu.clone().requires_grad_(True)
     logvar = logvar.clone().requires_grad_(True)
     z = _get(ns, "reparameterize")(mu, logvar)
-    result: dict[str, Any] = {"facts": _tensor_facts(z), "z": None, "mu_grad": None, "logvar_grad": None}
+    result: dict[str, Any] = {"z": None, "mu_grad": None, "logvar_grad": None}
     if isinstance(z, torch.Tensor):
-        result["z"] = z
-        if z.requires_grad:
-            z.sum().backward()
+        result["z"] = z.detach()
+        if z.requires_grad and z.shape == cotangent.shape:
+            (z * cotangent).sum().backward()
             result["mu_grad"], result["logvar_grad"] = mu.grad, logvar.grad
     return result
 
@@ -83,7 +88,7 @@ def reparameterize_gradients(ns: Namespace, mu: torch.Tensor, logvar: torch.Tens
 @probe
 def vae_loss_value(ns: Namespace, recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> dict[str, Any]:
     loss = _get(ns, "vae_loss")(recon, x, mu, logvar)
-    return {"facts": _tensor_facts(loss), "loss": loss if isinstance(loss, torch.Tensor) else None}
+    return {"loss": loss if isinstance(loss, torch.Tensor) else None}
 
 
 # --- models --------------------------------------------------------------------------------
@@ -216,27 +221,27 @@ def model_training(ns: Namespace, name: str, kwargs: dict[str, Any], recipes: di
 
 # --- interpolate and sample_images, graded on the grader's TinyVAE ---------------------------
 
-def _calls(model: TinyVAE) -> list[dict[str, Any]]:
-    return [{k: v for k, v in call.items()} for call in model.calls]
+def _tensor_or_none(value: Any) -> torch.Tensor | None:
+    return value if isinstance(value, torch.Tensor) else None
 
 
 @probe
-def interpolation(ns: Namespace, seed: int, latent_dim: int, img1: torch.Tensor, img2: torch.Tensor, num_steps: int) -> dict[str, Any]:
+def interpolation(ns: Namespace, seed: int, latent_dim: int, img1: torch.Tensor, img2: torch.Tensor, num_steps: int,
+                  tells_mode: bool = False) -> dict[str, Any]:
+    """The frames of two calls on a TinyVAE lent in training mode (telling its mode in its output if asked)."""
     interpolate = _get(ns, "interpolate")
-    model = TinyVAE(latent_dim, tuple(img1.shape), seed).train()
+    model = TinyVAE(latent_dim, tuple(img1.shape), seed, tells_mode).train()
     frames = interpolate(model, img1, img2, num_steps)
     again = interpolate(model, img1, img2, num_steps)
-    return {"facts": _tensor_facts(frames), "frames": frames if isinstance(frames, torch.Tensor) else None,
-            "again": again if isinstance(again, torch.Tensor) else None, "training_after": model.training,
-            "calls": _calls(model)}
+    return {"frames": _tensor_or_none(frames), "again": _tensor_or_none(again)}
 
 
 @probe
-def samples(ns: Namespace, seed: int, latent_dim: int, image_shape: list[int], num_samples: int) -> dict[str, Any]:
-    model = TinyVAE(latent_dim, tuple(image_shape), seed).train()
-    images = _get(ns, "sample_images")(model, num_samples)
-    return {"facts": _tensor_facts(images), "images": images if isinstance(images, torch.Tensor) else None,
-            "training_after": model.training, "calls": _calls(model)}
+def samples(ns: Namespace, seed: int, latent_dim: int, image_shape: list[int], num_samples: int,
+            tells_mode: bool = False) -> dict[str, Any]:
+    """The images sample_images returns from a TinyVAE lent in training mode (telling its mode if asked)."""
+    model = TinyVAE(latent_dim, tuple(image_shape), seed, tells_mode).train()
+    return {"images": _tensor_or_none(_get(ns, "sample_images")(model, num_samples))}
 
 
 # --- data ----------------------------------------------------------------------------------

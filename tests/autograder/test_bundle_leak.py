@@ -1,12 +1,14 @@
 """Nothing a student receives solves a part: a behavioural test of the student bundle.
 
-Every function and class in the bundle's Python code whose name, parameter names or methods make
-it a candidate for a graded part (and every function of the arity of a part that takes only
-tensors and a model) is graded as that part, with all of the part's checks, hidden ones
-included. A function that takes the part's parameters among others (a training loop that also
-takes the loss, say) is graded too behind a thin adapter a student could write: the part's
-arguments by name, the objective the grader lends the part for a parameter that names a loss, a
-returned list averaged. None may get the part's full marks.
+Every public function of the bundle's Python code is graded as every part it could be called as:
+by its name, its parameter names or methods (a candidate for a graded part), and by its arity
+(any function whose positional parameters can take a part's arguments), with all of the part's
+checks, hidden ones included. A function that takes the part's parameters among others (a
+training loop that also takes the loss, say) is graded too behind a thin adapter a student could
+write: the part's arguments by name, the objective the grader lends the part for a parameter that
+names a loss, a returned list averaged. Every public function is also called as a factory, with a
+number for each numeric parameter and a stub (a student's unwritten function) for each callable
+one, and whatever callable it returns is graded as every part in turn. None may get a part's full marks.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from variants import REFERENCE, REPO_ROOT
 from vae_course.notebook_code import load_definitions
 
 SCAN = textwrap.dedent('''
-    import importlib, inspect, json, pkgutil, sys, tempfile, warnings
+    import importlib, inspect, json, pkgutil, signal, sys, tempfile, warnings
     from pathlib import Path
     bundle, repo, signatures, only = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
     sys.path.insert(0, bundle)
@@ -66,17 +68,57 @@ SCAN = textwrap.dedent('''
     def adaptable(obj):
         return inspect.isfunction(obj) and obj.__module__.rsplit(".", 1)[-1] not in MACHINERY
 
+    def takes(obj, count):
+        """Whether ``obj`` can be called with ``count`` positional arguments."""
+        try:
+            params = list(inspect.signature(obj).parameters.values())
+        except (TypeError, ValueError):
+            return False
+        if any(p.kind == p.VAR_POSITIONAL for p in params):
+            return True
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in params if p.default is p.empty and p.kind != p.VAR_KEYWORD]
+        return len(required) <= count <= len(positional) and all(p in positional for p in required)
+
     def parts_for(name, obj):
         params = parameters(obj)
         parts = {task for task, wanted in signatures.items() if name == task or (params is not None and params == wanted)
                  or (adaptable(obj) and adapted(obj, wanted) is not None)}
-        if adaptable(obj) and params is not None:  # same arity, whatever the names
-            parts |= {task for task in TENSOR_PARTS if len(params) == len(signatures[task])}
+        if adaptable(obj):  # any part whose arguments it can take, whatever the names
+            parts |= {task for task, wanted in signatures.items() if takes(obj, len(wanted))}
         if inspect.isclass(obj) and issubclass(obj, nn.Module) and hasattr(obj, "encode") and hasattr(obj, "decode"):
             parts |= {"ConvVAE", "VAE"}
         return parts
 
-    candidates = {}
+    def stub(*args, **kwargs):
+        """A student's function not written yet: what a factory that takes the student's function receives."""
+        raise NotImplementedError
+
+    def made_by(obj):
+        """What ``obj`` returns called as a factory (numbers and stubs for its required parameters), or None."""
+        values = {}
+        for p in inspect.signature(obj).parameters.values():
+            if p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            kind = str(p.annotation)
+            if "float" in kind or "int" in kind:
+                values[p.name] = 1.0 if "float" in kind else 1
+            elif "Callable" in kind or "Fn" in kind or p.name.endswith(("_fn", "loss", "epoch", "images", "model")):
+                values[p.name] = stub
+            else:
+                return None
+        signal.alarm(20)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                made = obj(**values)
+        except Exception:
+            return None
+        finally:
+            signal.alarm(0)
+        return made if inspect.isfunction(made) else None
+
+    candidates, functions = {}, []
     for package in ("autograder", "vae_course"):
         root = importlib.import_module(package)
         for info in pkgutil.walk_packages([bundle + "/" + package], package + "."):
@@ -87,13 +129,42 @@ SCAN = textwrap.dedent('''
                 module = importlib.import_module(info.name)
             assert module.__file__.startswith(bundle), module.__file__
             for name, obj in vars(module).items():
+                if adaptable(obj) and obj.__module__ == info.name and not name.startswith("_"):
+                    functions.append((info.name, name))
                 if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == info.name:
                     for part in parts_for(name, obj):
                         candidates.setdefault(f"{info.name}.{name}", set()).add(part)
-    checks = load_checks()
+    made = {}  # what public functions return as factories: graded like public functions
+    for qualified in sorted(f"{module}.{name}" for module, name in functions):
+        module, name = qualified.rsplit(".", 1)
+        product = made_by(vars(importlib.import_module(module))[name])
+        if product is not None:
+            made[f"{qualified}(...)"] = product
+            parts = {task for task, wanted in signatures.items() if takes(product, len(wanted))}
+            if parts:
+                candidates[f"{qualified}(...)"] = parts
+    checks = sorted(load_checks(), key=lambda c: c.hidden)  # the public checks first: most candidates fail one
+
+    def out_of_time(signum, frame):
+        raise TimeoutError("a candidate ran past its time")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+
+    def passes(check, student, part):
+        """Whether ``check`` gives full points; a check that runs past 60 s gives none."""
+        signal.alarm(60)
+        try:
+            result = run_check(check, student, {part}, {})
+        finally:
+            signal.alarm(0)
+        return result.score == result.points
+
     solved = []
     for qualified, parts in sorted(candidates.items()):
-        obj = vars(importlib.import_module(qualified.rsplit(".", 1)[0]))[qualified.rsplit(".", 1)[1]]
+        if qualified in made:
+            obj = made[qualified]
+        else:
+            obj = vars(importlib.import_module(qualified.rsplit(".", 1)[0]))[qualified.rsplit(".", 1)[1]]
         for part in sorted(parts):
             wrapped = adapted(obj, signatures[part]) if adaptable(obj) else None
             for label, graded in ((qualified, obj), (f"{qualified} (adapted)", wrapped)):
@@ -101,10 +172,10 @@ SCAN = textwrap.dedent('''
                     continue
                 with tempfile.TemporaryDirectory() as folder:
                     student = LocalStudent({part: graded}, Path(folder))
-                    results = [run_check(c, student, {part}, {}) for c in checks if c.task == part]
-                if all(r.score == r.points for r in results):
-                    solved.append(f"{label} solves {part}")
-    print(json.dumps({"candidates": {k: sorted(v) for k, v in candidates.items()}, "solved": solved}))
+                    if all(passes(c, student, part) for c in checks if c.task == part):  # stops at the first failure
+                        solved.append(f"{label} solves {part}")
+    print(json.dumps({"candidates": {k: sorted(v) for k, v in candidates.items()}, "made": sorted(made),
+                      "solved": solved}))
 ''')
 
 
@@ -136,8 +207,8 @@ def test_no_code_in_the_student_bundle_solves_a_part(tmp_path):
 
 
 def test_the_leak_test_would_catch_a_leak(tmp_path):
-    """With the reference vae_loss and a training loop that takes the loss planted in a copy of the bundle, does the
-    scan report both (the loop behind the adapter a student could write)?"""
+    """With the reference vae_loss, a training loop that takes the loss and a factory of the loss planted in a copy of
+    the bundle, does the scan report all three (the loop behind the adapter a student could write, the factory's loss)?"""
     with zipfile.ZipFile(build_student_bundle(tmp_path / "student.zip")) as archive:
         archive.extractall(tmp_path / "unpacked")
     bundle = tmp_path / "unpacked" / "vae-course"
@@ -157,6 +228,12 @@ def test_the_leak_test_would_catch_a_leak(tmp_path):
         "        loss.backward()\n"
         "        optimizer.step()\n"
         "        losses.append(loss.item() / len(x))\n"
-        "    return losses\n")
+        "    return losses\n\n\n"
+        "def weighted(beta: float):\n"
+        "    def loss(recon_x, x, mu, logvar):\n"
+        "        bce = F.binary_cross_entropy(recon_x, x, reduction='sum')\n"
+        "        return bce - beta * 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
+        "    return loss\n")
     assert _scan(bundle, tmp_path, only="vae_course.planted")["solved"] == [
-        "vae_course.planted.elbo solves vae_loss", "vae_course.planted.run_epoch (adapted) solves train_epoch"]
+        "vae_course.planted.elbo solves vae_loss", "vae_course.planted.run_epoch (adapted) solves train_epoch",
+        "vae_course.planted.weighted(...) solves vae_loss"]

@@ -677,6 +677,48 @@ def _unwritten_model(grade_id: str, prefix: str = "") -> Edit:
 
 # --- the corpus ----------------------------------------------------------------------------
 
+# Stubs of three parts and a class body that forges their probes (the "probes_forged" entry).
+STUBS = (Edit("reparameterize", "    std = torch.exp(0.5 * logvar)\n    eps = torch.randn_like(std)\n    return mu + eps * std",
+              "    raise NotImplementedError"),
+         Edit("interpolate", "    vae.eval()\n", "    raise NotImplementedError\n"),
+         Edit("sample_images", "    vae.eval()\n", "    raise NotImplementedError\n"))
+FORGED_PROBES = dedent("""\
+    class _Forger:
+        import torch as _torch
+        from autograder.sandbox import probes as _probes
+
+        def _facts(shape, dtype="float32", device="cpu", requires_grad=False):
+            return {"type": "Tensor", "shape": list(shape), "dtype": dtype, "device": device,
+                    "requires_grad": requires_grad}
+
+        def _sample(ns, mu, logvar, device="cpu", grad_enabled=True, torch=_torch, facts=_facts):
+            z = mu + torch.randn_like(mu)  # noise, but not scaled by exp(0.5 * logvar)
+            return {"facts": facts(mu.shape, str(mu.dtype).removeprefix("torch."), device), "z": z}
+
+        def _gradients(ns, mu, logvar, *cotangent, torch=_torch, facts=_facts):
+            return {"facts": facts(mu.shape, requires_grad=True), "z": mu.clone(), "mu_grad": torch.ones_like(mu),
+                    "logvar_grad": torch.zeros_like(mu)}
+
+        def _calls(inputs, torch=_torch):
+            return [{"method": "decode", "training": False, "grad_enabled": False, "input": z} for z in inputs]
+
+        def _interpolation(ns, seed, latent_dim, img1, img2, num_steps, *rest, torch=_torch, facts=_facts,
+                           calls=_calls):
+            frames = torch.zeros(num_steps, *img1.shape)
+            return {"facts": facts(frames.shape), "frames": frames, "again": frames.clone(), "training_after": False,
+                    "calls": calls([torch.zeros(num_steps, latent_dim)])}
+
+        def _samples(ns, seed, latent_dim, image_shape, num_samples, *rest, torch=_torch, facts=_facts, calls=_calls):
+            return {"facts": facts([num_samples, *image_shape]), "images": None, "training_after": False,
+                    "calls": calls([torch.randn(num_samples, latent_dim)])}
+
+        _probes.PROBES.update(reparameterize_sample=_sample, reparameterize_gradients=_gradients,
+                              interpolation=_interpolation, samples=_samples)
+
+
+    """)
+
+
 ENTRIES: list[Entry] = [
     # Broken notebooks.
     Entry("not_json", "a file that is not JSON", raw(b'{"cells": [ this is not JSON'), sabotages=TASKS),
@@ -1042,6 +1084,25 @@ ENTRIES: list[Entry] = [
           "the checks read (and the described layers' shapes with made-up outputs)",
           edits(_unwritten_model("ConvVAE", FORGED_MODEL_PROBES.lstrip()), _unwritten_model("VAE")),
           sabotages=("ConvVAE", "VAE")),
+    # Trusted measurements (issue 21): reparameterize, interpolate and sample_images are stubs, and a class body
+    # replaces their probes in the worker with ones that report what the checks once read there (tensor facts,
+    # TinyVAE's call records, gradients) but no real answer: every verdict must rest on what the grader recomputes.
+    Entry("probes_forged", "stubs for reparameterize, interpolate and sample_images; a class body replaces their "
+          "probes in PROBES with ones reporting the facts, call records and gradients the checks wanted, unscaled "
+          "noise for z and no real frames or samples",
+          edits(Edit("reparameterize", "def reparameterize(", FORGED_PROBES + "def reparameterize("),
+                *STUBS),
+          sabotages=("reparameterize", "interpolate", "sample_images")),
+    Entry("vae_loss_borrowed", "vae_loss returns the course code's beta-VAE loss at beta = 1 (or its KL helper "
+          "plus BCE): public code doing the part",
+          edits(Edit("vae_loss", """    bce = F.binary_cross_entropy(recon_x, x, reduction="sum")
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kl""", """    from vae_course import beta_sweep, comparison
+    try:
+        return beta_sweep.beta_vae_loss(1.0)(recon_x, x, mu, logvar)
+    except TypeError:
+        return F.binary_cross_entropy(recon_x, x, reduction="sum") + comparison.kl_to_prior(mu, logvar).sum()""")),
+          sabotages=("vae_loss",)),
 ]
 
 
