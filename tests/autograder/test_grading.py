@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignment import the_assignment
 from autograder.grading import grade_submission
 from autograder.report import feedback_markdown, gradescope_results
 from variants import REFERENCE as REFERENCE_NOTEBOOK
@@ -46,8 +47,9 @@ def test_untouched_student_notebook_scores_zero_with_a_full_report():
     """Does the released notebook get 0 with every check reported and a reason for each?"""
     report = grade_submission(STUDENT_NOTEBOOK)
     results = gradescope_results(report)
-    assert results["score"] == 0 and results["max_score"] == report.max_score > 0
-    assert all("not implemented yet" in t["output"] for t in results["tests"] if t["max_score"])
+    assert results["score"] == 0 and results["max_score"] == report.total_max > report.max_score > 0
+    assert all("not implemented yet" in t["output"] for t in results["tests"] if not t["name"].startswith("theory."))
+    assert all(": no answer (graded by a person)" in t["name"] for t in results["tests"] if t["name"].startswith("theory."))
     assert not any(report.theory.values())
 
 
@@ -134,7 +136,11 @@ def test_cli_writes_results_and_feedback(tmp_path):
                           "--json", str(tmp_path / "results.json"), "--feedback", str(tmp_path / "feedback.md")],
                          capture_output=True, text=True, check=True)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert results["score"] == results["max_score"] > 0
+    assignment = the_assignment()  # full automatic points; the written answers count in the maximum, 0 until graded
+    assert (results["score"], results["max_score"]) == (assignment.automatic_points, assignment.total_points)
+    written = [t for t in results["tests"] if t["name"].startswith("theory.")]
+    assert [t["name"] for t in written] == [f"theory.{w}: answered, not graded yet (graded by a person)"
+                                            for w in assignment.written_ids]
     assert "total" in out.stdout and (tmp_path / "feedback.md").read_text().startswith("# Feedback")
 
 
