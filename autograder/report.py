@@ -43,7 +43,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
               "max_score": json_points(r.points), "output": readable(r.message),
               "visibility": "after_published" if r.hidden else "visible",
               "status": "passed" if r.passed else "failed"} for r in report.results]
-    tests += [{"name": f"theory.{gid}: {state} (graded by a person)", "score": json_points(score),
+    tests += [{"name": f"theory.{gid}: written answer (graded by a person)", "score": json_points(score),
                "max_score": json_points(top), "output": f"{state.capitalize()}: {points(score)}/{points(top)} points"
                + (" until a person grades it." if NOT_GRADED in state else "."), "visibility": "visible"}
               for gid, state, score, top in written_lines(report)]

@@ -49,7 +49,7 @@ def test_untouched_student_notebook_scores_zero_with_a_full_report():
     results = gradescope_results(report)
     assert results["score"] == 0 and results["max_score"] == report.total_max > report.max_score > 0
     assert all("not implemented yet" in t["output"] for t in results["tests"] if not t["name"].startswith("theory."))
-    assert all(": no answer (graded by a person)" in t["name"] for t in results["tests"] if t["name"].startswith("theory."))
+    assert all(t["output"].startswith("No answer: 0/") for t in results["tests"] if t["name"].startswith("theory."))
     assert not any(report.theory.values())
 
 
@@ -139,8 +139,8 @@ def test_cli_writes_results_and_feedback(tmp_path):
     assignment = the_assignment()  # full automatic points; the written answers count in the maximum, 0 until graded
     assert (results["score"], results["max_score"]) == (assignment.automatic_points, assignment.total_points)
     written = [t for t in results["tests"] if t["name"].startswith("theory.")]
-    assert [t["name"] for t in written] == [f"theory.{w}: answered, not graded yet (graded by a person)"
-                                            for w in assignment.written_ids]
+    assert [t["name"] for t in written] == [f"theory.{w}: written answer (graded by a person)" for w in assignment.written_ids]
+    assert all(t["output"].startswith("Answered, not graded yet: 0/") and t["score"] == 0 for t in written)
     assert "total" in out.stdout and (tmp_path / "feedback.md").read_text().startswith("# Feedback")
 
 
