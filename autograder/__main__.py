@@ -22,10 +22,15 @@ def _written(gradebook: Path | None, students: list[str], assignment: str) -> di
     from autograder.gradebook import written_points
 
     try:
-        return written_points(gradebook, students, assignment, assignment)
+        found = written_points(gradebook, students, assignment, assignment)
     except Exception as error:  # noqa: BLE001 (not a gradebook, a locked or newer database: a usage error)
         print(f"could not read the gradebook {gradebook}: {type(error).__name__}: {error}", file=sys.stderr)
         return None
+    unknown = [student for student in students if student not in found]
+    if unknown:
+        print(f"{gradebook} has no submission of {assignment} by {', '.join(unknown)}: their written answers count as "
+              "not graded yet (--student names the student of one notebook)", file=sys.stderr)
+    return found
 
 
 def grade(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ def written_points(gradebook: Path, students: Iterable[str], assignment: str = A
 
     A score is there once a person graded the answer (``manual_score``, plus any extra credit) or
     when nbgrader scored it 0 itself (an answer left as the stub). An answer absent from the result
-    is not graded yet; a student or submission the gradebook does not know has none graded.
+    is not graded yet. A student without a submission in the gradebook is left out, so the caller can say so.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -29,6 +29,10 @@ def written_points(gradebook: Path, students: Iterable[str], assignment: str = A
     found: dict[str, dict[str, float]] = {}
     with Gradebook(f"sqlite:///{gradebook.resolve()}") as db:
         for student in students:
+            try:
+                db.find_submission_notebook(notebook, assignment, student)
+            except MissingEntry:
+                continue
             found[student] = {}
             for answer in the_assignment().written_ids:
                 try:

@@ -173,7 +173,7 @@ def test_written_points_come_from_the_gradebook(tmp_path):
         gradebook.find_grade("comparison", "vae", "vae", "alice").auto_score = 0.0  # left as the stub
         gradebook.db.commit()
     assert written_points(path, ["alice", "bob", "carol"]) == {"alice": {"theory_kl": 2.0, "comparison": 0.0},
-                                                               "bob": {}, "carol": {}}
+                                                               "bob": {}}  # carol: no submission there
     try:
         written_points(tmp_path / "missing.db", ["alice"])
     except FileNotFoundError as error:
