@@ -52,7 +52,8 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
         worth = counted(sum(r.points for r in hidden), "point")
         lines.append(f"{counted(len(hidden), 'hidden check')} worth {worth} count in the score; "
                      "their details are shown once grades are published.")
-    return {"score": json_points(report.total_score), "max_score": json_points(report.total_max), "output": readable("\n".join(lines)),
+    return {"score": json_points(report.total_score), "max_score": json_points(report.total_max),
+            "output": readable("\n".join(lines)),
             "visibility": "visible", "stdout_visibility": "hidden", "execution_time": round(report.seconds, 1),
             "tests": tests}
 
@@ -74,7 +75,8 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
         lines += ["", f"## `{task}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
-        lines += [f"- `{gid}`: {state} ({points(score)}/{points(top)})" for gid, state, score, top in written_lines(report)]
+        lines += [f"- `{gid}`: {state} ({points(score)}/{points(top)})"
+                  for gid, state, score, top in written_lines(report)]
     return readable("\n".join(lines)) + "\n"
 
 

@@ -141,8 +141,8 @@ def test_names_and_messages_are_inert_in_the_csv_and_the_class_report(tmp_path):
     assert "&lt;img src=\"http://track.example/p.gif\"&gt; \\[here\\](javascript:alert(1)) \\`x\\` (6)" in report
 
 
-NBGRADER_EXPORT = "assignment,duedate,timestamp,student_id,last_name,first_name,email,raw_score,late_submission_penalty,"\
-                  "score,max_score\nvae,None,None,alice,,,,79.0,0.0,79.0,80.0\n"
+NBGRADER_EXPORT = ("assignment,duedate,timestamp,student_id,last_name,first_name,email,raw_score,"
+                   "late_submission_penalty,score,max_score\nvae,None,None,alice,,,,79.0,0.0,79.0,80.0\n")
 
 
 def test_grade_batch_never_replaces_nbgraders_grades_csv(tmp_path, capsys, monkeypatch):

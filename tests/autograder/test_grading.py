@@ -139,7 +139,8 @@ def test_cli_writes_results_and_feedback(tmp_path):
     assignment = the_assignment()  # full automatic points; the written answers count in the maximum, 0 until graded
     assert (results["score"], results["max_score"]) == (assignment.automatic_points, assignment.total_points)
     written = [t for t in results["tests"] if t["name"].startswith("theory.")]
-    assert [t["name"] for t in written] == [f"theory.{w}: written answer (graded by a person)" for w in assignment.written_ids]
+    assert [t["name"] for t in written] == [f"theory.{w}: written answer (graded by a person)"
+                                            for w in assignment.written_ids]
     assert all(t["output"].startswith("Answered, not graded yet: 0/") and t["score"] == 0 for t in written)
     assert "total" in out.stdout and (tmp_path / "feedback.md").read_text().startswith("# Feedback")
 
