@@ -232,7 +232,7 @@ def workflow(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_exchange_carries_the_assignment_and_the_feedback(workflow):
-    """Did each submission reach submitted/ (each fetch was the release: checked in _work), and each feedback her?"""
+    """Did each submission reach submitted/ and its feedback its student? (Each fetch gave the release: see _work.)"""
     course, _, _ = workflow
     for student in STUDENTS:
         submitted = course.folder / "submitted" / student / "vae" / "vae.ipynb"
