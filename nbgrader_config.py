@@ -65,7 +65,7 @@ c.GenerateFeedback.HTMLExporter.extra_template_paths = [
 # every user's server mounts and may write, made once by an administrator (e.g. /srv/nbgrader/exchange,
 # `chmod ugo+rwx`, as nbgrader's "Using nbgrader with JupyterHub" says), and put these two settings in a
 # nbgrader_config.py every user reads (e.g. /etc/jupyter/nbgrader_config.py); with several courses on one hub,
-# nbgrader's JupyterHubAuthPlugin restricts each student to her own courses.
+# add Exchange.path_includes_course = True, and nbgrader's JupyterHubAuthPlugin restricts each student to her own.
 # ---------------------------------------------------------------------------------------------------------------------
 c.CourseDirectory.course_id = "vae-course"
 c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build", "exchange")
