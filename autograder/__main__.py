@@ -34,17 +34,20 @@ def _written(gradebook: Path | None, students: list[str], assignment: str) -> di
 
 
 def grade(args: argparse.Namespace) -> int:
-    from autograder.batch import student_of
-
     if not args.submission.exists():  # a usage error, not a submission that earns 0
         print(f"python -m autograder grade: {args.submission} does not exist (relative to {Path.cwd()})", file=sys.stderr)
         return 2
-    student = args.student or student_of(args.submission.resolve())
-    written = _written(args.gradebook, [student], args.assignment)
-    if written is None:
-        return 2
+    written: dict[str, float] = {}
+    if args.gradebook is not None:  # only then: importing the batch's modules here would slow every grading
+        from autograder.batch import student_of
+
+        student = args.student or student_of(args.submission.resolve())
+        found = _written(args.gradebook, [student], args.assignment)
+        if found is None:
+            return 2
+        written = found.get(student, {})
     report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
-    report.written = written.get(student, {})
+    report.written = written
     from autograder.report import feedback_markdown, gradescope_results, summary_table  # once the child has started
 
     if failure:
