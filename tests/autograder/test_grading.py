@@ -156,3 +156,28 @@ def test_grade_batch_writes_one_csv(tmp_path):
                     "--workers", "2"], capture_output=True, text=True, check=True)
     rows = csv_path.read_text().splitlines()
     assert len(rows) == 3 and rows[1].split(",")[1] != "0" and rows[2].split(",")[1] in {"0", "0.0"}
+
+
+def test_grade_adds_the_written_points_of_the_gradebook(tmp_path):
+    """Does `grade --gradebook` add the points a person gave (found by the folder after submitted/) to its total?"""
+    from nbgrader.api import Gradebook
+
+    assignment = the_assignment()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment("vae")
+        gradebook.add_notebook("vae", "vae")
+        for answer in assignment.written:
+            gradebook.add_grade_cell(answer.id, "vae", "vae", max_score=answer.points, cell_type="markdown")
+        gradebook.add_student("alice")
+        gradebook.add_submission("vae", "alice")
+        grade = gradebook.find_grade(assignment.written_ids[0], "vae", "vae", "alice")
+        grade.manual_score, grade.needs_manual_grade = 1.5, False
+        gradebook.db.commit()
+    folder = tmp_path / "submitted" / "alice" / "vae"
+    folder.mkdir(parents=True)
+    (folder / "vae.ipynb").write_bytes(REFERENCE_NOTEBOOK.read_bytes())
+    subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--gradebook",
+                    str(tmp_path / "gradebook.db"), "--json", str(tmp_path / "results.json")],
+                   capture_output=True, text=True, check=True)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert (results["score"], results["max_score"]) == (assignment.automatic_points + 1.5, assignment.total_points)
