@@ -55,3 +55,17 @@ c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
 c.GenerateFeedback.HTMLExporter.extra_template_paths = [
     os.path.join(_formgrader, "templates"),
     os.path.join(_formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The exchange: release_assignment, fetch_assignment, submit, collect, release_feedback, fetch_feedback.
+# Set up for one machine: the instructor and the students (each an account of that machine) share the folder
+# build/exchange beside this file, which release_assignment creates (writable by every account, as nbgrader
+# makes it). Students give the same course id and folder on their command line (README, "The exchange").
+# On JupyterHub, or any server where each student has a server of her own: set Exchange.root to a folder that
+# every user's server mounts and may write, made once by an administrator (e.g. /srv/nbgrader/exchange,
+# `chmod ugo+rwx`, as nbgrader's "Using nbgrader with JupyterHub" says), and put these two settings in a
+# nbgrader_config.py every user reads (e.g. /etc/jupyter/nbgrader_config.py); with several courses on one hub,
+# add Exchange.path_includes_course = True, and nbgrader's JupyterHubAuthPlugin restricts each student to her own.
+# ---------------------------------------------------------------------------------------------------------------------
+c.CourseDirectory.course_id = "vae-course"
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build", "exchange")

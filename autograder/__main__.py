@@ -15,11 +15,39 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _written(gradebook: Path | None, students: list[str], assignment: str) -> dict[str, dict[str, float]] | None:
+    """The written answers' points in the gradebook, by student; ``None`` (and a message) when it cannot be read."""
+    if gradebook is None:
+        return {}
+    from autograder.gradebook import written_points
+
+    try:
+        found = written_points(gradebook, students, assignment, assignment)
+    except Exception as error:  # noqa: BLE001 (not a gradebook, a locked or newer database: a usage error)
+        print(f"could not read the gradebook {gradebook}: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
+    unknown = [student for student in students if student not in found]
+    if unknown:
+        print(f"{gradebook} has no submission of {assignment} by {', '.join(unknown)}: their written answers count as "
+              "not graded yet (--student names the student of one notebook)", file=sys.stderr)
+    return found
+
+
 def grade(args: argparse.Namespace) -> int:
     if not args.submission.exists():  # a usage error, not a submission that earns 0
         print(f"python -m autograder grade: {args.submission} does not exist (relative to {Path.cwd()})", file=sys.stderr)
         return 2
+    written: dict[str, float] = {}
+    if args.gradebook is not None:  # only then: importing the batch's modules here would slow every grading
+        from autograder.batch import student_of
+
+        student = args.student or student_of(args.submission.resolve())
+        found = _written(args.gradebook, [student], args.assignment)
+        if found is None:
+            return 2
+        written = found.get(student, {})
     report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
+    report.written = written
     from autograder.report import feedback_markdown, gradescope_results, summary_table  # once the child has started
 
     if failure:
@@ -33,19 +61,27 @@ def grade(args: argparse.Namespace) -> int:
 
 
 def grade_batch(args: argparse.Namespace) -> int:
-    from autograder.batch import (Outputs, OutputsNotWritten, find_submissions, grade_class, points_text,
-                                  write_class_report)
+    from autograder.batch import (Outputs, OutputsNotWritten, find_submissions, grade_class, not_ours, points_text,
+                                  total, total_max, write_class_report)
 
     missing = [str(d) for d in args.dirs if not d.is_dir()]
     if missing:
         print(f"not a folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    if not find_submissions(args.dirs):
+    submissions = find_submissions(args.dirs)
+    if not submissions:
         print("no submissions found (expected .ipynb files or one folder per student)", file=sys.stderr)
+        return 2
+    if not_ours(args.csv):
+        print(f"{args.csv} exists and grade-batch did not write it (nbgrader export writes grades.csv): "
+              "name another file with --csv", file=sys.stderr)
+        return 2
+    written = _written(args.gradebook, [s.student for s in submissions], args.assignment)
+    if written is None:
         return 2
     outputs = Outputs(args.csv)
     try:
-        records = grade_class(args.dirs, outputs, args.workers, force=args.force)
+        records = grade_class(args.dirs, outputs, args.workers, force=args.force, written=written)
     except KeyboardInterrupt:
         print(f"interrupted: the submissions graded so far are in {outputs.records} and {args.csv}; "
               "run the same command again to grade the rest", file=sys.stderr)
@@ -61,7 +97,7 @@ def grade_batch(args: argparse.Namespace) -> int:
         return 1
     for record in records.values():
         failure = f"  ({record['failure']})" if record["failure"] else ""
-        print(f"{points_text(record['score']):>5} / {points_text(record['max_score'])}  {record['student']}{failure}")
+        print(f"{points_text(total(record)):>5} / {points_text(total_max(record))}  {record['student']}{failure}")
     print(f"wrote {args.csv}, {outputs.report} and {outputs.histogram}")
     return 0
 
@@ -90,7 +126,14 @@ def record(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _gradebook_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--gradebook", type=Path, metavar="gradebook.db",
+                         help="nbgrader's gradebook: add the written answers' points given in Formgrader")
+    command.add_argument("--assignment", default="vae", help="the assignment (and notebook) name in the gradebook")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's commands and options."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description="Grade vae-course submissions.")
     commands = parser.add_subparsers(dest="command", required=True)
     one = commands.add_parser("grade", help="grade one notebook (or a folder holding it)")
@@ -98,12 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--json", type=Path, help="write Gradescope results.json here")
     one.add_argument("--feedback", type=Path, help="write the student's feedback (Markdown) here")
     one.add_argument("--public-only", action="store_true", help="run only the public checks")
+    _gradebook_options(one)
+    one.add_argument("--student", help="the student's id in the gradebook (default: the folder after submitted/)")
     one.set_defaults(run=grade)
     many = commands.add_parser("grade-batch", help="grade every submission in the folders, in parallel; "
                                "a re-run grades only what is not graded yet")
     many.add_argument("dirs", nargs="+", type=Path)
-    many.add_argument("--csv", type=Path, default=Path("grades.csv"),
-                      help="also writes NAME.records.jsonl, NAME.report.md and NAME.histogram.png beside it")
+    many.add_argument("--csv", type=Path, default=Path("autograder-grades.csv"),
+                      help="also writes NAME.records.jsonl, NAME.report.md and NAME.histogram.png beside it; "
+                      "never replaces a CSV it did not write, such as nbgrader export's grades.csv")
+    _gradebook_options(many)
     many.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     many.add_argument("--force", action="store_true", help="grade again the submissions graded by an earlier run")
     many.set_defaults(run=grade_batch)
@@ -119,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     recorder = commands.add_parser("record", help="compute what the public checks compare with, from the grader's own "
                                    "specification, into autograder/recorded/")
     recorder.set_defaults(run=record)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     skip_unused_imports()
     sys.stdout.reconfigure(errors="replace")  # a terminal that cannot show a character shows "?" instead of failing
     return args.run(args)

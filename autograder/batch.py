@@ -7,6 +7,9 @@ Every finished grading is appended at once to a records file (JSON lines: scores
 time) and to the CSV, so a crash or Ctrl-C loses nothing; a re-run skips the students already
 in the records unless ``force``. At the end the CSV is rewritten in student order (so an
 interrupted and resumed batch gives the same CSV as one run), with a class report beside it.
+The written answers' points come from nbgrader's gradebook when one is named, read afresh by every
+run (a re-run after manual grading updates the totals without grading again); a record keeps only
+the automatic points, and every total is the automatic points plus the written ones, as nbgrader counts.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
+from autograder.assignment import the_assignment
 from autograder.grading import GradeReport
 from autograder.lane import Lane
 from autograder.supervisor import assemble
@@ -32,6 +36,7 @@ from autograder.text import markdown_text, readable, shorten, spreadsheet_cell
 
 SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
 SLOWEST = 5
+HEADER = ["student", "score", "max_score"]  # how a CSV of grade-batch begins
 
 
 @dataclass(frozen=True)
@@ -89,12 +94,36 @@ def find_submissions(folders: Iterable[Path]) -> list[Submission]:
 
 
 def record_of(submission: Submission, report: GradeReport, failure: str | None) -> dict[str, Any]:
-    """What the batch keeps of one grading: enough for the CSV and the class report."""
+    """What the batch keeps of one grading: enough for the CSV and the class report (automatic points only)."""
     return {"student": readable(submission.student), "submission": readable(str(submission.path)),
             "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 2),
             "failure": failure, "notes": [readable(n) for n in report.notes],
             "checks": [{"id": r.id, "task": r.task, "points": r.points, "score": r.score, "hidden": r.hidden,
                         "message": r.message} for r in report.results]}
+
+
+def with_written(record: dict[str, Any], written: dict[str, float]) -> dict[str, Any]:
+    """The record with the written answers' points a person gave (the gradebook's, this run)."""
+    return {**record, "written": dict(written)}
+
+
+def total(record: dict[str, Any]) -> float:
+    """The student's total: automatic points and the written ones graded so far (0 for the others)."""
+    return record["score"] + sum(record.get("written", {}).values())
+
+
+def total_max(record: dict[str, Any]) -> float:
+    return record["max_score"] + the_assignment().written_points
+
+
+def not_ours(path: Path) -> bool:
+    """Is ``path`` a file grade-batch did not write (nbgrader's export, a spreadsheet)? Then it is not replaced."""
+    try:
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            first = next(csv.reader(handle), [])
+    except FileNotFoundError:
+        return False
+    return first[:len(HEADER)] != HEADER
 
 
 def read_records(path: Path) -> dict[str, dict[str, Any]]:
@@ -111,9 +140,12 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def csv_row(record: dict[str, Any], check_ids: list[str]) -> list[str]:
+    """Totals, each check's points, then each written answer's points (blank: not graded yet)."""
     scores = {c["id"]: c["score"] for c in record["checks"]}
-    return [spreadsheet_cell(record["student"]), points_text(record["score"]), points_text(record["max_score"]),
-            *(points_text(scores[i]) if i in scores else "" for i in check_ids)]
+    written = record.get("written", {})
+    return [spreadsheet_cell(record["student"]), points_text(total(record)), points_text(total_max(record)),
+            *(points_text(scores[i]) if i in scores else "" for i in check_ids),
+            *(points_text(written[i]) if i in written else "" for i in the_assignment().written_ids)]
 
 
 class OutputsNotWritten(OSError):
@@ -138,7 +170,7 @@ def write_csv(path: Path, records: list[dict[str, Any]], check_ids: list[str]) -
     """The whole CSV in student order, replaced in one step so that a crash or a full disk leaves the old one."""
     def write(handle: IO[str]) -> None:
         writer = csv.writer(handle)
-        writer.writerow(["student", "score", "max_score", *check_ids])
+        writer.writerow([*HEADER, *check_ids, *the_assignment().written_ids])
         writer.writerows(csv_row(r, check_ids) for r in sorted(records, key=lambda r: r["student"]))
     replace_atomically(path, write)
 
@@ -199,12 +231,18 @@ class _Ledger:
 
 
 def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool = False,
-                include_hidden: bool = True) -> dict[str, dict[str, Any]]:
-    """Grade every submission not yet in the records; returns all records, old and new, by student."""
+                include_hidden: bool = True, written: dict[str, dict[str, float]] | None = None,
+                ) -> dict[str, dict[str, Any]]:
+    """Grade every submission not yet in the records; returns all records, old and new, by student.
+
+    ``written`` holds, per student, the written answers' points a person gave (``autograder.gradebook``).
+    """
     from autograder.checks import load_checks  # the CSV's columns; no student code runs in this process
 
+    written = written or {}
     submissions = find_submissions(folders)
-    earlier = {} if force else read_records(outputs.records)
+    earlier = {student: with_written(record, written.get(student, {}))
+               for student, record in ({} if force else read_records(outputs.records)).items()}
     todo = [s for s in submissions if s.student not in earlier]
     check_ids = [c.id for c in load_checks(include_hidden)]
     ledger = _Ledger(outputs, earlier, check_ids)
@@ -222,7 +260,7 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
                                        include_hidden, 0.0)
         finally:
             lanes.put(lane)
-        return record_of(submission, report, failure)
+        return with_written(record_of(submission, report, failure), written.get(submission.student, {}))
 
     progress = tqdm(total=len(todo), unit="submission", desc="grading", dynamic_ncols=True)
     pool = ThreadPoolExecutor(max_workers=len(every_lane))
@@ -264,8 +302,8 @@ def save_histogram(records: list[dict[str, Any]], path: Path) -> None:
     from matplotlib.figure import Figure  # no pyplot: nothing global, no display needed
     from matplotlib.ticker import MaxNLocator
 
-    scores = [r["score"] for r in records]
-    top = max([r["max_score"] for r in records] + [1])
+    scores = [total(r) for r in records]
+    top = max([total_max(r) for r in records] + [1])
     figure = Figure(figsize=(7, 3.5), layout="constrained")
     axes = figure.add_subplot()
     axes.hist(scores, bins=[b - 0.5 for b in range(int(top) + 2)], color="#4c72b0", edgecolor="white")
@@ -278,13 +316,17 @@ def save_histogram(records: list[dict[str, Any]], path: Path) -> None:
 
 def class_report(records: list[dict[str, Any]], histogram: Path) -> str:
     """Per check, how many lost it and the most common message; the score distribution; the slowest gradings."""
-    scores = sorted(r["score"] for r in records)
-    top = max((r["max_score"] for r in records), default=0)
+    scores = sorted(total(r) for r in records)
+    top = max((total_max(r) for r in records), default=0)
     lines = [f"# Class report: {len(records)} submissions", ""]
     if scores:
         lines.append(f"Total scores (of {points_text(top)}): mean {points_text(sum(scores) / len(scores))}, "
                      f"median {points_text(scores[len(scores) // 2])}, lowest {points_text(scores[0])}, "
                      f"highest {points_text(scores[-1])}; {sum(s == top for s in scores)} full marks.")
+        waiting = sum(len(the_assignment().written) - len(r.get("written", {})) for r in records)
+        if waiting:
+            lines.append(f"{waiting} written answers are not graded yet: they count 0 in these totals "
+                         "(`--gradebook` reads the points given in Formgrader).")
     lines += ["", f"![Histogram of total scores]({histogram.name})", ""]
     failed = [r for r in records if r.get("failure")]
     if failed:
@@ -308,7 +350,7 @@ def class_report(records: list[dict[str, Any]], histogram: Path) -> str:
         lines.append(f"| `{check_id}` | {points_text(points[check_id])} | {len(losers)} | {message} |")
     slowest = sorted(records, key=lambda r: -r["seconds"])[:SLOWEST]
     lines += ["", "## Slowest gradings", "", "| student | seconds | score |", "|---|---|---|"]
-    lines += [f"| {_cell(r['student'])} | {r['seconds']:.1f} | {points_text(r['score'])} |" for r in slowest]
+    lines += [f"| {_cell(r['student'])} | {r['seconds']:.1f} | {points_text(total(r))} |" for r in slowest]
     return "\n".join(lines) + "\n"
 
 

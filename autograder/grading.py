@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.assignment import the_assignment
 from autograder.checks import Check, load_checks
 from autograder.errors import WorkerFailure
 from autograder.results import CheckResult, blocked_tasks, run_check
@@ -25,14 +26,26 @@ class GradeReport:
     notes: list[str] = field(default_factory=list)  # notebook-level problems, for the student
     theory: dict[str, bool] = field(default_factory=dict)  # manually graded answers present?
     seconds: float = 0.0
+    written: dict[str, float] = field(default_factory=dict)  # points a person gave, by written answer (gradebook)
 
     @property
     def score(self) -> float:
+        """The automatic points."""
         return sum(r.score for r in self.results)
 
     @property
     def max_score(self) -> float:
         return sum(r.points for r in self.results)
+
+    @property
+    def total_score(self) -> float:
+        """The automatic points and those a person gave (0 for an answer not graded yet), as nbgrader counts."""
+        return self.score + sum(self.written.values())
+
+    @property
+    def total_max(self) -> float:
+        """Every point of the assignment: the checks' and the written answers'."""
+        return self.max_score + the_assignment().written_points
 
 
 def grade_submission(submission: str | Path, include_hidden: bool = True, limits: Limits = Limits(),

@@ -4,28 +4,56 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from autograder.assignment import the_assignment
 from autograder.grading import GradeReport
 from autograder.render import counted, part_lines, points
 from autograder.text import markdown_text, readable
 
 HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
+NOT_GRADED = "not graded yet"
+
+
+def json_points(value: float) -> int | float:
+    """Points written one way in JSON, as in the batch CSV: ``63``, ``17``, ``27.5`` (never ``17.0``)."""
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
+
+
+def written_state(report: GradeReport, answer: str) -> str:
+    """What became of a written answer: graded (its points), no answer (0), or answered and not graded yet."""
+    if answer in report.written:
+        return "graded"
+    return "answered, " + NOT_GRADED if report.theory.get(answer) else "no answer"
+
+
+def written_lines(report: GradeReport) -> list[tuple[str, str, float, float]]:
+    """Each written answer: its id, its state, its points so far (0 until graded) and its maximum."""
+    return [(w.id, written_state(report, w.id), report.written.get(w.id, 0.0), w.points)
+            for w in the_assignment().written]
 
 
 def gradescope_results(report: GradeReport) -> dict[str, Any]:
-    """The Gradescope autograder format: hidden checks count in the score but show only after publishing."""
+    """The Gradescope autograder format: hidden checks count in the score but show only after publishing.
+
+    The written answers count in ``max_score``, as in nbgrader's gradebook: each has the points a person
+    gave it (``report.written``, from the gradebook), else 0 and says it is not graded yet.
+    """
     hidden = [r for r in report.results if r.hidden]
-    tests = [{"name": readable(f"{r.id}: {r.question}"), "score": r.score, "max_score": r.points,
-              "output": readable(r.message), "visibility": "after_published" if r.hidden else "visible",
+    tests = [{"name": readable(f"{r.id}: {r.question}"), "score": json_points(r.score),
+              "max_score": json_points(r.points), "output": readable(r.message),
+              "visibility": "after_published" if r.hidden else "visible",
               "status": "passed" if r.passed else "failed"} for r in report.results]
-    tests += [{"name": f"theory.{gid}: answer present (graded by a person)", "score": 0, "max_score": 0,
-               "output": "Answered." if answered else "No answer yet.", "visibility": "visible"}
-              for gid, answered in report.theory.items()]
+    tests += [{"name": f"theory.{gid}: written answer (graded by a person)", "score": json_points(score),
+               "max_score": json_points(top), "output": f"{state.capitalize()}: {points(score)}/{points(top)} points"
+               + (" until a person grades it." if NOT_GRADED in state else "."), "visibility": "visible"}
+              for gid, state, score, top in written_lines(report)]
     lines = list(report.notes)
     if hidden:
         worth = counted(sum(r.points for r in hidden), "point")
         lines.append(f"{counted(len(hidden), 'hidden check')} worth {worth} count in the score; "
                      "their details are shown once grades are published.")
-    return {"score": report.score, "max_score": report.max_score, "output": readable("\n".join(lines)),
+    return {"score": json_points(report.total_score), "max_score": json_points(report.total_max),
+            "output": readable("\n".join(lines)),
             "visibility": "visible", "stdout_visibility": "hidden", "execution_time": round(report.seconds, 1),
             "tests": tests}
 
@@ -47,7 +75,8 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
         lines += ["", f"## `{task}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
-        lines += [f"- `{gid}`: {'answered' if answered else '**no answer yet**'}" for gid, answered in report.theory.items()]
+        lines += [f"- `{gid}`: {state} ({points(score)}/{points(top)})"
+                  for gid, state, score, top in written_lines(report)]
     return readable("\n".join(lines)) + "\n"
 
 
@@ -65,5 +94,9 @@ def summary_table(report: GradeReport, width: int = 100) -> str:
         lines = textwrap.wrap(text, max(40, width - len(indent))) or [""]
         rows.append(row + lines[0])
         rows += [indent + line for line in lines[1:]]
-    rows.append(f"{'total':<{id_width}}  {points(report.score):>3}/{points(report.max_score):<3}  in {report.seconds:.1f} s")
+    waiting = sum(NOT_GRADED in state for _, state, _, _ in written_lines(report))
+    written = f"{points(sum(report.written.values())):>3}/{points(report.total_max - report.max_score):<3}"
+    rows.append(f"{'written':<{id_width}}  {written}  " + (f"{waiting} not graded yet" if waiting else "graded"))
+    total = f"{points(report.total_score):>3}/{points(report.total_max):<3}"
+    rows.append(f"{'total':<{id_width}}  {total}  in {report.seconds:.1f} s")
     return readable("\n".join(rows))

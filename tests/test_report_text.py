@@ -37,7 +37,7 @@ def test_every_report_encodes_as_strict_utf8_and_ascii_json():
         text.encode("utf-8")  # strict: a lone surrogate raised UnicodeEncodeError here
         assert not set("\ud800\udcff\x1b\x07\u202e\x00\r") & set(text)
     results = gradescope_results(report)
-    assert all(REPLACEMENT in t["output"] for t in results["tests"] if t["max_score"])
+    assert all(REPLACEMENT in t["output"] for t in results["tests"] if not t["name"].startswith("theory."))
     assert "\ud800" not in json.loads(json.dumps(results))["output"]
 
 
@@ -72,3 +72,32 @@ def test_markdown_feedback_shows_a_submissions_html_and_links_as_text():
     assert len(student_lines) == 3 and not re.search(r"(?<!\\)[\[\]`<>]", "\n".join(student_lines))
     assert markdown.count("&lt;img src=x onerror=alert(1)&gt; \\[click\\](javascript:alert(1))") == 3
     assert "\\`code\\` &amp;amp;" in markdown
+
+
+def test_results_json_writes_scores_one_way_and_counts_the_written_answers():
+    """Are scores written as 17, never 17.0, and is each written answer graded, not graded yet or unanswered?"""
+    from autograder.assignment import the_assignment
+
+    assignment = the_assignment()
+    results = [CheckResult("a.one", "a", "One?", 2, 2.0, False, "Passed."),
+               CheckResult("a.two", "a", "Two?", 2, 0.0, False, "no"), CheckResult("a.half", "a", "Half?", 0.5, 0.5,
+                                                                                False, "Passed.")]
+    first, second, third = assignment.written_ids[:3]
+    report = GradeReport(submission="s.ipynb", results=results, theory={w: w != third for w in assignment.written_ids},
+                         written={first: 2.0, second: 1.5})
+    out = gradescope_results(report)
+    assert json.dumps(out["score"]) == "6" and json.dumps(out["max_score"]) == f"{4.5 + assignment.written_points:g}"
+    assert [json.dumps(t["score"]) for t in out["tests"][:3]] == ["2", "0", "0.5"]
+    written = {t["name"].split(":")[0]: t for t in out["tests"][3:]}
+    assert list(written) == [f"theory.{w}" for w in assignment.written_ids]
+    assert all(name.endswith(": written answer (graded by a person)") for name in
+               [t["name"] for t in written.values()])  # one name for every student, in every state
+    assert written[f"theory.{first}"]["output"] == "Graded: 2/2 points."
+    assert (written[f"theory.{second}"]["score"], written[f"theory.{second}"]["max_score"]) == (1.5, 2)
+    assert written[f"theory.{third}"]["output"] == "No answer: 0/2 points."
+    waiting = written[f"theory.{assignment.written_ids[3]}"]
+    assert waiting["output"] == "Answered, not graded yet: 0/2 points until a person grades it."
+    assert waiting["score"] == 0
+    table = summary_table(report)
+    assert f"{len(assignment.written) - 3} not graded yet" in table
+    assert re.search(rf"^total +6/{4.5 + assignment.written_points:g} ", table, re.M)

@@ -10,7 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.batch import Outputs, class_report, find_submissions, points_text, read_records, student_of, write_csv
+from nbgrader.api import Gradebook
+
+from autograder.__main__ import build_parser, main
+from autograder.assignment import the_assignment
+from autograder.batch import (Outputs, class_report, find_submissions, points_text, read_records, student_of,
+                              with_written, write_csv)
+from autograder.gradebook import written_points
 from autograder.submission import NotAFile, find_notebook
 from autograder.supervisor import assemble
 from small_disk import run_on_small_disk
@@ -103,12 +109,16 @@ def _record(student: str, score: float, seconds: float, message: str = "wrong") 
 def test_records_csv_and_class_report(tmp_path):
     """A record cut short is ignored; the CSV is in student order; the report counts losses and messages."""
     outputs = Outputs(tmp_path / "grades.csv")
-    records = [_record("carol", 4, 1.0), _record("alice", 2, 9.0), _record("bob", 0, 3.0, "wrong\x1b[2J")]
+    records = [with_written(_record("carol", 4, 1.0), {"theory_kl": 2, "comparison": 1.5}), _record("alice", 2, 9.0),
+               _record("bob", 0, 3.0, "wrong\x1b[2J")]
     outputs.records.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"student": "dave", "sco')
     assert sorted(read_records(outputs.records)) == ["alice", "bob", "carol"]
     write_csv(outputs.csv, records, ["a.one", "a.two"])
-    assert outputs.csv.read_text().splitlines() == ["student,score,max_score,a.one,a.two", "alice,2,4,2,0",
-                                                    "bob,0,4,0,0", "carol,4,4,2,2"]
+    written = ",".join(the_assignment().written_ids)
+    assert written.startswith("theory_kl,") and written.split(",")[4] == "comparison"
+    assert outputs.csv.read_text().splitlines() == [  # the written answers count in max_score; blank: not graded yet
+        f"student,score,max_score,a.one,a.two,{written}", "alice,2,20,2,0,,,,,,,,", "bob,0,20,0,0,,,,,,,,",
+        "carol,7.5,20,2,2,2,,,,1.5,,,"]
     report = class_report(records, outputs.histogram)
     assert "| `a.two` | 2 | 2 | hidden \\| lost (2) |" in report
     assert "| `a.one` | 2 | 1 | wrong\ufffd\\[2J (1) |" in report
@@ -129,6 +139,47 @@ def test_names_and_messages_are_inert_in_the_csv_and_the_class_report(tmp_path):
     for raw in ("<img", "[here]", "`x`"):
         assert raw not in report, raw
     assert "&lt;img src=\"http://track.example/p.gif\"&gt; \\[here\\](javascript:alert(1)) \\`x\\` (6)" in report
+
+
+NBGRADER_EXPORT = ("assignment,duedate,timestamp,student_id,last_name,first_name,email,raw_score,"
+                   "late_submission_penalty,score,max_score\nvae,None,None,alice,,,,79.0,0.0,79.0,80.0\n")
+
+
+def test_grade_batch_never_replaces_nbgraders_grades_csv(tmp_path, capsys, monkeypatch):
+    """Does `grade-batch --csv grades.csv` refuse to replace nbgrader export's CSV, and is its default another file?"""
+    (tmp_path / "submitted" / "alice").mkdir(parents=True)
+    exported = tmp_path / "grades.csv"
+    exported.write_text(NBGRADER_EXPORT)
+    monkeypatch.chdir(tmp_path)
+    assert main(["grade-batch", "submitted", "--csv", "grades.csv"]) == 2
+    assert exported.read_text() == NBGRADER_EXPORT and not (tmp_path / "grades.records.jsonl").exists()
+    assert "nbgrader export writes grades.csv" in capsys.readouterr().err
+    assert build_parser().parse_args(["grade-batch", "submitted"]).csv == Path("autograder-grades.csv")
+
+
+def test_written_points_come_from_the_gradebook(tmp_path):
+    """Graded answers (a person's points with extra credit, nbgrader's 0 for a stub) are read; the rest are not."""
+    path = tmp_path / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}") as gradebook:
+        gradebook.add_assignment("vae")
+        gradebook.add_notebook("vae", "vae")
+        for answer in the_assignment().written:
+            gradebook.add_grade_cell(answer.id, "vae", "vae", max_score=answer.points, cell_type="markdown")
+        for student in ("alice", "bob"):
+            gradebook.add_student(student)
+            gradebook.add_submission("vae", student)
+        kl = gradebook.find_grade("theory_kl", "vae", "vae", "alice")
+        kl.manual_score, kl.extra_credit, kl.needs_manual_grade = 1.5, 0.5, False
+        gradebook.find_grade("comparison", "vae", "vae", "alice").auto_score = 0.0  # left as the stub
+        gradebook.db.commit()
+    assert written_points(path, ["alice", "bob", "carol"]) == {"alice": {"theory_kl": 2.0, "comparison": 0.0},
+                                                               "bob": {}}  # carol: no submission there
+    try:
+        written_points(tmp_path / "missing.db", ["alice"])
+    except FileNotFoundError as error:
+        assert "missing.db" in str(error) and not (tmp_path / "missing.db").exists()
+    else:
+        raise AssertionError("a missing gradebook was read as one with nothing graded")
 
 
 # Run on a 64 kB disk: rows until the disk is full, then (space freed) a resumed ledger adds the rest.
@@ -180,6 +231,6 @@ def test_a_full_disk_keeps_every_row_and_the_batch_resumes(tmp_path):
     assert 0 < result["added"] < len(records), "the disk never filled up"
     assert "No space left on device" in result["error"] and "run the same command again" in result["error"]
     assert result["kept"] == [r["student"] for r in records[:result["added"]]] and result["lines"] == result["added"]
-    assert len(result["rows"]) == result["added"] + 1 and all(row.count(",") == 4 for row in result["rows"])
+    assert len(result["rows"]) == result["added"] + 1 and all(row.count(",") == 12 for row in result["rows"])
     assert "No space left on device" in result["restarted"] and result["after_restart"] == result["kept"]
     assert result["final"] == sorted(r["student"] for r in records) and result["final_rows"] == len(records) + 1

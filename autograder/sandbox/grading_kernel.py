@@ -56,6 +56,21 @@ def _outside_python(entry: str, installation: list[Path]) -> bool:
     return not any(path == root or root in path.parents for root in installation if root.is_dir())
 
 
+def _childless_kernel() -> type:
+    """ipykernel's kernel, without its search for child processes at shutdown.
+
+    That search lists /proc, which the confinement refuses: every shutdown logged a PermissionError
+    traceback. The confined kernel can start no process, so it has no child to look for.
+    """
+    from ipykernel.ipkernel import IPythonKernel
+
+    class ChildlessKernel(IPythonKernel):
+        def _process_children(self) -> list:  # ipykernel's name
+            return []
+
+    return ChildlessKernel
+
+
 def main() -> None:
     """Start ipykernel on the connection file, confined before it runs anything a notebook sends."""
     from autograder.sandbox import confine
@@ -64,6 +79,7 @@ def main() -> None:
     folder, home = Path.cwd().resolve(), modules.parent / "home"
     installation = [p.resolve() for p in confine.python_installation()]
     sys.path[1:] = [entry for entry in sys.path[1:] if not _outside_python(entry, installation)]
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0)  # read before the environment is cleared: the kernel ends
     for name in [name for name in os.environ if name.startswith(("PYTHON", "JUPYTER", "JPY_"))]:
         del os.environ[name]
     os.environ.update({"PYTHONPATH": str(modules), "HOME": str(home), "IPYTHONDIR": str(home / "ipython"),
@@ -73,7 +89,7 @@ def main() -> None:
     from ipykernel.kernelapp import IPKernelApp
 
     asyncio.set_event_loop(asyncio.new_event_loop())  # its self-pipe is a socket pair: made now, while it may be
-    app = IPKernelApp.instance()
+    app = IPKernelApp.instance(kernel_class=_childless_kernel(), parent_handle=parent)  # with nbgrader, no banner
     app.initialize(["-f", connection, "--HistoryManager.enabled=False"])
     try:
         confine.install(confine.Allowed(folder, (*installation, modules, home)), serving=True)

@@ -75,5 +75,6 @@ def test_gradescope_run_autograder_grades_a_submission(tmp_path):
     env.pop("PYTHONPATH", None)
     subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, capture_output=True)
     results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == results["max_score"] == the_assignment().automatic_points
+    assert results["score"] == the_assignment().automatic_points  # the written answers: not graded yet
+    assert results["max_score"] == the_assignment().total_points
     assert (root / "results" / "feedback.md").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignment import the_assignment
 from autograder.grading import grade_submission
 from autograder.report import feedback_markdown, gradescope_results
 from variants import REFERENCE as REFERENCE_NOTEBOOK
@@ -46,8 +47,9 @@ def test_untouched_student_notebook_scores_zero_with_a_full_report():
     """Does the released notebook get 0 with every check reported and a reason for each?"""
     report = grade_submission(STUDENT_NOTEBOOK)
     results = gradescope_results(report)
-    assert results["score"] == 0 and results["max_score"] == report.max_score > 0
-    assert all("not implemented yet" in t["output"] for t in results["tests"] if t["max_score"])
+    assert results["score"] == 0 and results["max_score"] == report.total_max > report.max_score > 0
+    assert all("not implemented yet" in t["output"] for t in results["tests"] if not t["name"].startswith("theory."))
+    assert all(t["output"].startswith("No answer: 0/") for t in results["tests"] if t["name"].startswith("theory."))
     assert not any(report.theory.values())
 
 
@@ -134,7 +136,12 @@ def test_cli_writes_results_and_feedback(tmp_path):
                           "--json", str(tmp_path / "results.json"), "--feedback", str(tmp_path / "feedback.md")],
                          capture_output=True, text=True, check=True)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert results["score"] == results["max_score"] > 0
+    assignment = the_assignment()  # full automatic points; the written answers count in the maximum, 0 until graded
+    assert (results["score"], results["max_score"]) == (assignment.automatic_points, assignment.total_points)
+    written = [t for t in results["tests"] if t["name"].startswith("theory.")]
+    assert [t["name"] for t in written] == [f"theory.{w}: written answer (graded by a person)"
+                                            for w in assignment.written_ids]
+    assert all(t["output"].startswith("Answered, not graded yet: 0/") and t["score"] == 0 for t in written)
     assert "total" in out.stdout and (tmp_path / "feedback.md").read_text().startswith("# Feedback")
 
 
@@ -149,3 +156,28 @@ def test_grade_batch_writes_one_csv(tmp_path):
                     "--workers", "2"], capture_output=True, text=True, check=True)
     rows = csv_path.read_text().splitlines()
     assert len(rows) == 3 and rows[1].split(",")[1] != "0" and rows[2].split(",")[1] in {"0", "0.0"}
+
+
+def test_grade_adds_the_written_points_of_the_gradebook(tmp_path):
+    """Does `grade --gradebook` add the points a person gave (found by the folder after submitted/) to its total?"""
+    from nbgrader.api import Gradebook
+
+    assignment = the_assignment()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment("vae")
+        gradebook.add_notebook("vae", "vae")
+        for answer in assignment.written:
+            gradebook.add_grade_cell(answer.id, "vae", "vae", max_score=answer.points, cell_type="markdown")
+        gradebook.add_student("alice")
+        gradebook.add_submission("vae", "alice")
+        grade = gradebook.find_grade(assignment.written_ids[0], "vae", "vae", "alice")
+        grade.manual_score, grade.needs_manual_grade = 1.5, False
+        gradebook.db.commit()
+    folder = tmp_path / "submitted" / "alice" / "vae"
+    folder.mkdir(parents=True)
+    (folder / "vae.ipynb").write_bytes(REFERENCE_NOTEBOOK.read_bytes())
+    subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--gradebook",
+                    str(tmp_path / "gradebook.db"), "--json", str(tmp_path / "results.json")],
+                   capture_output=True, text=True, check=True)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert (results["score"], results["max_score"]) == (assignment.automatic_points + 1.5, assignment.total_points)
