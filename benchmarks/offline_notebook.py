@@ -5,7 +5,7 @@ offline (``VAE_COURSE_OFFLINE=1``: every dataset is its stand-in), on one thread
 since the appendix states its times for one CPU core. Prints the kernel's CPU time (its own and its
 children's, from ``getrusage``) and the wall time beside what the appendix promises for the offline run
 (training images over the rates of its cost table: ``benchmarks.model_costs.whole_run_sentence``), with
-their ratio, and the slowest cells. The figures it saved are kept under ``--out``.
+their ratio, and the slowest cells. The figures it saved and the executed notebook are kept in ``--out``.
 
     PYTHONPATH=. python benchmarks/offline_notebook.py [--out DIR]
 """
@@ -52,7 +52,7 @@ def cell_seconds(cell: nbformat.NotebookNode) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out/offline_notebook"), help="where the figures go")
+    parser.add_argument("--out", type=Path, default=Path("out/offline_notebook"), help="where the figures and the executed notebook go")
     args = parser.parse_args()
     course = Settings()
     promised = promised_offline_seconds(nbformat.read(REFERENCE_NOTEBOOK, as_version=4), course)
@@ -63,6 +63,7 @@ def main() -> None:
                                     timeout=CELL_TIMEOUT_S)
         wall, after = time.perf_counter() - began, resource.getrusage(resource.RUSAGE_CHILDREN)
         shutil.copytree(Path(work) / "figures", args.out, dirs_exist_ok=True)
+    nbformat.write(notebook, args.out / "vae.ipynb")  # its printed tables, to read the figures with
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(f"the whole notebook at the CPU defaults, offline (the stand-ins), one thread ({course.epochs} epochs):")
     print(f"  measured {duration(cpu)} of CPU time ({duration(wall)} wall); the appendix promises "
