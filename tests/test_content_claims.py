@@ -159,6 +159,12 @@ def test_the_whole_run_time_the_appendix_promises_follows_from_its_table():
     assert whole_run_sentence(COURSE, rates) in appendix.replace("\n", " ")
     real, offline = cpu_run_seconds(cpu_runs(COURSE), rates)
     assert offline < real  # only MNIST's stand-in is smaller than the epochs the notebook trains
+    from vae_course.beta_sweep import BETAS
+    from vae_course.data.mnist import STANDIN_TRAIN_PER_CLASS
+
+    assert f"or the stand-in's {10 * STANDIN_TRAIN_PER_CLASS:,}, " in appendix.replace("\n", " ")
+    assert f"the beta sweep adds {len(BETAS) * SWEEP_STEPS:,} steps of {SWEEP_BATCH} digits" in appendix.replace(
+        "\n", " ")
 
 
 def test_the_runs_the_whole_run_time_counts_are_the_notebook_s():
@@ -177,3 +183,26 @@ def test_what_task_1_says_to_expect_offline_is_the_code_s():
     assert f"each CIFAR-10 epoch is {COURSE.cpu_cifar_steps} shuffled batches" in text
     assert f"({COURSE.cpu_cifar_steps * COURSE.batch_size:,} images," in text
     assert f"holds {STANDIN_TRAIN:,} training and {STANDIN_TEST:,} test crops of {len(STANDIN_PHOTOS)} " in text
+
+
+def test_the_bce_floors_the_comparison_answer_quotes_are_the_stand_ins(tmp_path):
+    """The floors are properties of the test sets (not of a training run), so they are recomputed here."""
+    from torchvision import datasets, transforms
+
+    from vae_course.comparison import LN2, bce_floor
+    from vae_course.data.cifar10 import accept_fixture_checksums, write_cifar10_standin
+    from vae_course.data.mnist import write_mnist_standin
+
+    write_cifar10_standin(tmp_path / "cifar10")
+    write_mnist_standin(tmp_path / "mnist")
+    with accept_fixture_checksums(tmp_path / "cifar10"):
+        photos = datasets.CIFAR10(tmp_path / "cifar10", train=False, transform=transforms.ToTensor())
+    digits = datasets.MNIST(tmp_path / "mnist", train=False, transform=transforms.ToTensor())
+
+    def floor_bits_per_dim(data) -> float:
+        images = torch.stack([image for image, _ in data])
+        return bce_floor(images).mean().item() / (images[0].numel() * LN2)
+
+    answer = CELLS["comparison"].replace("\n", " ")
+    assert (f"the BCE floor of the photographs is {floor_bits_per_dim(photos):.2f} bits per dimension, that of the "
+            f"nearly binary digits {floor_bits_per_dim(digits):.3f}") in answer
