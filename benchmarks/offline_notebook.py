@@ -52,7 +52,8 @@ def cell_seconds(cell: nbformat.NotebookNode) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out/offline_notebook"), help="where the figures and the executed notebook go")
+    parser.add_argument("--out", type=Path, default=Path("out/offline_notebook"),
+                        help="where the figures and the executed notebook go")
     args = parser.parse_args()
     course = Settings()
     promised = promised_offline_seconds(nbformat.read(REFERENCE_NOTEBOOK, as_version=4), course)

@@ -170,7 +170,8 @@ def test_the_whole_run_time_the_appendix_promises_follows_from_its_table():
 def test_the_runs_the_whole_run_time_counts_are_the_notebook_s():
     """cpu_runs counts the beta sweep's steps and MNIST's batches as the notebook's cells set them."""
     assert f"SWEEP_STEPS = SETTINGS.max_steps or {SWEEP_STEPS}\n" in CELLS["beta-sweep-run"]
-    assert f"transform=transforms.ToTensor()),\n                         batch_size={SWEEP_BATCH}," in CELLS["train-compare"]
+    mnist_loader = f"transform=transforms.ToTensor()),\n                         batch_size={SWEEP_BATCH},"
+    assert mnist_loader in CELLS["train-compare"]
     assert "max_steps=cifar_steps)" in CELLS["train-compare"] and "max_steps=cifar_steps)" in CELLS[
         "comparison-experiment"]
 
