@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm.auto import tqdm
 
+from vae_course.beta_sweep import BETAS
+from vae_course.data.mnist import STANDIN_TRAIN_PER_CLASS
 from vae_course.notebook_code import load_definitions
 from vae_course.settings import Settings
-from vae_course.train.config import REFERENCE_NOTEBOOK
+from vae_course.train.config import MNIST_BATCH_SIZE, REFERENCE_NOTEBOOK
 
 # Sustained fp32 throughput assumed for these small convolutions: 35% of the card's fp32 peak.
 UTILISATION = 0.35
@@ -52,10 +55,14 @@ def settings_of_the_notebook(course: Settings) -> list[Setting]:
     """The models the notebook trains (and two it does not, for comparison), in the table's order."""
     face = dict(latent_dim=course.face_latent_dim, num_layers=4, image_size=128)
     cpu_face_images = course.cpu_face_steps * course.batch_size
+    cpu_cifar_images = course.cpu_cifar_steps * course.batch_size
     return [
         Setting("Task 1: VAE() on MNIST", lambda d: d["VAE"](), (1, 28, 28), 60000),
-        Setting(f"Task 1: ConvVAE(hidden_dim={course.cpu_hidden_dim}), CPU default",
-                lambda d: d["ConvVAE"](hidden_dim=course.cpu_hidden_dim), (3, 32, 32), 50000),
+        Setting(f"Task 1: VAE(image_shape=(3, 32, 32)) on CIFAR-10, CPU default ({course.cpu_cifar_steps} batches "
+                "an epoch)", lambda d: d["VAE"](image_shape=(3, 32, 32)), (3, 32, 32), 50000, cpu_cifar_images),
+        Setting(f"Task 1: ConvVAE(hidden_dim={course.cpu_hidden_dim}), CPU default ({course.cpu_cifar_steps} "
+                "batches an epoch)", lambda d: d["ConvVAE"](hidden_dim=course.cpu_hidden_dim), (3, 32, 32), 50000,
+                cpu_cifar_images),
         Setting(f"Task 1: ConvVAE() full size (hidden_dim={course.full_hidden_dim}), GPU default",
                 lambda d: d["ConvVAE"](hidden_dim=course.full_hidden_dim), (3, 32, 32), 50000),
         Setting(f"Task 3: faces, hidden_dim={course.cpu_face_hidden_dim}, latent {course.face_latent_dim}, CPU default"
@@ -72,6 +79,62 @@ def settings_of_the_notebook(course: Settings) -> list[Setting]:
                 lambda d: d["ConvVAE"](hidden_dim=course.full_hidden_dim, **face), (3, 128, 128), 60000,
                 measure=False),
     ]
+
+
+SWEEP_STEPS = 1000  # the notebook's beta sweep: SETTINGS.max_steps or 1000 steps per beta
+SWEEP_BATCH = MNIST_BATCH_SIZE  # of the notebook's MNIST training loader
+
+
+@dataclass(frozen=True)
+class CpuRun:
+    """How many training images one model of the notebook goes through at the CPU defaults."""
+
+    setting: str  # a Setting's name: the row whose rate times it
+    real_images: int  # on the real dataset
+    offline_images: int  # on the offline stand-in
+
+
+def cpu_runs(course: Settings) -> list[CpuRun]:
+    """Everything the notebook trains at the CPU defaults, on real data and offline (the stand-ins' sizes).
+
+    MNIST's epochs are one pass (60,000 digits, the stand-in's 4,000); the CIFAR-10 and face epochs are a
+    fixed number of batches on either; the beta sweep trains the MNIST VAE once per beta.
+    """
+    settings = settings_of_the_notebook(course)
+    mnist = settings[0].name
+    fc_cifar, conv_cifar, faces = (s.name for s in settings if s.cpu_epoch_images)  # the CPU defaults
+    sweep = len(BETAS) * SWEEP_STEPS * SWEEP_BATCH
+    cifar = course.epochs * course.cpu_cifar_steps * course.batch_size
+    face = course.epochs * course.cpu_face_steps * course.batch_size
+    return [
+        CpuRun(mnist, course.epochs * 60000 + sweep, course.epochs * 10 * STANDIN_TRAIN_PER_CLASS + sweep),
+        CpuRun(fc_cifar, cifar, cifar),
+        CpuRun(conv_cifar, cifar, cifar),
+        CpuRun(faces, face, face),
+    ]
+
+
+def cpu_run_seconds(runs: list[CpuRun], rates: dict[str, float]) -> tuple[float, float]:
+    """One CPU core's training time for ``runs`` at ``rates`` (images/s by setting name): real data, offline."""
+    return (sum(run.real_images / rates[run.setting] for run in runs),
+            sum(run.offline_images / rates[run.setting] for run in runs))
+
+
+def whole_run_sentence(course: Settings, rates: dict[str, float]) -> str:
+    """What the appendix promises for the whole notebook at the CPU defaults, from the table's rates."""
+    real, offline = cpu_run_seconds(cpu_runs(course), rates)
+    return (f"At the CPU defaults the notebook trains for about {duration(real)} of one CPU core's time on the "
+            f"real datasets and {duration(offline)} offline on the stand-ins")
+
+
+TABLE_ROW = re.compile(r"^\| (?P<name>[^|]+) \| [^|]+ \| [^|]+ \| [^|]+ \| (?P<rate>[^|]+) \|", re.M)
+
+
+def rates_in_table(text: str) -> dict[str, float | None]:
+    """The measured rate of each row of a cost table (None where not measured), by setting name."""
+    rows = {m["name"]: m["rate"] for m in TABLE_ROW.finditer(text) if m["name"] != "setting"}
+    return {name: None if rate == "not measured" else float(rate.replace(",", "")) for name, rate in rows.items()
+            if not rate.startswith("---")}
 
 
 def training_flops_per_image(model: nn.Module, image_shape: tuple[int, int, int]) -> float:
@@ -184,6 +247,7 @@ def main() -> None:
           f"estimates: FLOP per epoch / ({UTILISATION:.0%} of fp32 peak: "
           + ", ".join(f"{name} {peak / 1e12:.1f} TFLOP/s" for name, peak in GPUS.items()) + ")\n")
     print(cost_table(costs, course.epochs))
+    print("\n" + whole_run_sentence(course, {c.setting.name: c.rate for c in costs if c.rate}) + ".")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ import pytest
 import torch
 from torch import nn
 
-from benchmarks.model_costs import (Cost, cost_table, counted, duration, settings_of_the_notebook,
-                                    training_flops_per_image)
+from benchmarks.model_costs import (SWEEP_BATCH, SWEEP_STEPS, Cost, cost_table, counted, cpu_run_seconds, cpu_runs,
+                                    duration, rates_in_table, settings_of_the_notebook, training_flops_per_image,
+                                    whole_run_sentence)
 from course_tools.course_build import SOLUTIONS
 from vae_course.settings import Settings
 
@@ -91,21 +92,17 @@ def test_unused_latent_dimensions_cost_parameters_not_flops(reference):
         assert wrong not in text
 
 
-TABLE_ROW = re.compile(r"^\| (?P<name>[^|]+) \| [^|]+ \| [^|]+ \| [^|]+ \| (?P<rate>[^|]+) \|", re.M)
-
-
 def test_the_appendix_cost_table_follows_from_the_counts_and_the_measured_rates(reference):
     """Rebuilt from the rates the notebook prints, is the appendix's table the one in the notebook, and does it
     say which rows were not measured? Its epoch times are then images / rate, and ten epochs ten times one."""
     appendix = CELLS["appendix-costs"]
     printed = "\n".join(line for line in appendix.splitlines() if line.startswith("|"))
-    rates = {m["name"]: m["rate"] for m in TABLE_ROW.finditer(printed)}
+    rates = rates_in_table(printed)
     costs = []
     for setting in settings_of_the_notebook(COURSE):
         assert setting.name in rates, f"the appendix has no row for {setting.name!r}"
-        rate = None if rates[setting.name] == "not measured" else float(rates[setting.name].replace(",", ""))
-        assert (rate is None) == (not setting.measure)
-        costs.append(Cost(setting, *counted(setting, reference), rate))
+        assert (rates[setting.name] is None) == (not setting.measure)
+        costs.append(Cost(setting, *counted(setting, reference), rates[setting.name]))
     assert printed == cost_table(costs, COURSE.epochs)
     assert list(CELLS)[-1] == "appendix-costs" and "|---|" not in CELLS["face-costs"]
     full_face = next(c for c in costs if c.setting.name.startswith("Task 3: faces at Task 1's full width"))
@@ -153,3 +150,60 @@ def test_the_face_stand_in_split_the_text_names_is_the_code_s():
     n_train, n_val = ffhq_split_sizes(STANDIN_FACES)
     assert f"holds {STANDIN_FACES} small" in CELLS["face-costs"]
     assert f"({n_train} train, {n_val} validate)" in CELLS["face-costs"].replace("\n", " ")
+
+
+def test_the_whole_run_time_the_appendix_promises_follows_from_its_table():
+    """The appendix's whole-run time is the training images of the notebook's runs over the table's rates."""
+    appendix = CELLS["appendix-costs"]
+    rates = {name: rate for name, rate in rates_in_table(appendix).items() if rate is not None}
+    assert whole_run_sentence(COURSE, rates) in appendix.replace("\n", " ")
+    real, offline = cpu_run_seconds(cpu_runs(COURSE), rates)
+    assert offline < real  # only MNIST's stand-in is smaller than the epochs the notebook trains
+    from vae_course.beta_sweep import BETAS
+    from vae_course.data.mnist import STANDIN_TRAIN_PER_CLASS
+
+    assert f"or the stand-in's {10 * STANDIN_TRAIN_PER_CLASS:,}, " in appendix.replace("\n", " ")
+    assert f"the beta sweep adds {len(BETAS) * SWEEP_STEPS:,} steps of {SWEEP_BATCH} digits" in appendix.replace(
+        "\n", " ")
+
+
+def test_the_runs_the_whole_run_time_counts_are_the_notebook_s():
+    """cpu_runs counts the beta sweep's steps and MNIST's batches as the notebook's cells set them."""
+    assert f"SWEEP_STEPS = SETTINGS.max_steps or {SWEEP_STEPS}\n" in CELLS["beta-sweep-run"]
+    mnist_loader = f"transform=transforms.ToTensor()),\n                         batch_size={SWEEP_BATCH},"
+    assert mnist_loader in CELLS["train-compare"]
+    assert "max_steps=cifar_steps)" in CELLS["train-compare"] and "max_steps=cifar_steps)" in CELLS[
+        "comparison-experiment"]
+
+
+def test_what_task_1_says_to_expect_offline_is_the_code_s():
+    """The CPU epoch and the stand-in's size that 1.7 names are Settings' and the stand-in writer's."""
+    from vae_course.data.cifar10 import STANDIN_PHOTOS, STANDIN_TEST, STANDIN_TRAIN
+
+    text = CELLS["train-intro"].replace("\n", " ")
+    assert f"each CIFAR-10 epoch is {COURSE.cpu_cifar_steps} shuffled batches" in text
+    assert f"({COURSE.cpu_cifar_steps * COURSE.batch_size:,} images," in text
+    assert f"holds {STANDIN_TRAIN:,} training and {STANDIN_TEST:,} test crops of {len(STANDIN_PHOTOS)} " in text
+
+
+def test_the_bce_floors_the_comparison_answer_quotes_are_the_stand_ins(tmp_path):
+    """The floors are properties of the test sets (not of a training run), so they are recomputed here."""
+    from torchvision import datasets, transforms
+
+    from vae_course.comparison import LN2, bce_floor
+    from vae_course.data.cifar10 import accept_fixture_checksums, write_cifar10_standin
+    from vae_course.data.mnist import write_mnist_standin
+
+    write_cifar10_standin(tmp_path / "cifar10")
+    write_mnist_standin(tmp_path / "mnist")
+    with accept_fixture_checksums(tmp_path / "cifar10"):
+        photos = datasets.CIFAR10(tmp_path / "cifar10", train=False, transform=transforms.ToTensor())
+    digits = datasets.MNIST(tmp_path / "mnist", train=False, transform=transforms.ToTensor())
+
+    def floor_bits_per_dim(data) -> float:
+        images = torch.stack([image for image, _ in data])
+        return bce_floor(images).mean().item() / (images[0].numel() * LN2)
+
+    answer = CELLS["comparison"].replace("\n", " ")
+    assert (f"the BCE floor of the photographs is {floor_bits_per_dim(photos):.2f} bits per dimension, that of the "
+            f"nearly binary digits {floor_bits_per_dim(digits):.3f}") in answer
