@@ -1,4 +1,4 @@
-"""Which of a submitted model's parameters plays which role of the specified architecture, and the values the grader lends them.
+"""Which of a submitted model's parameters plays which described layer, and the values the grader lends them.
 
 The model checks never trust what a worker says about a model: the worker reports only the
 names and shapes of the parameters that ``ConvVAE(...)`` or ``VAE(...)`` creates, and the
@@ -115,8 +115,8 @@ def role_recipe(role: Role, leaf: str, seed: int, zeroed: tuple[str, ...] = ()) 
 
 def lent_values(recipe: Recipe) -> torch.Tensor:
     """The tensor a recipe describes: the same on the grader's side and in the worker."""
-    parts = [torch.zeros(piece["shape"]) if float(piece["scale"]) == 0 else
-             torch.randn(piece["shape"], generator=torch.Generator().manual_seed(int(piece["seed"]))) * float(piece["scale"])
+    parts = [torch.zeros(piece["shape"]) if float(piece["scale"]) == 0 else float(piece["scale"])
+             * torch.randn(piece["shape"], generator=torch.Generator().manual_seed(int(piece["seed"])))
              for piece in recipe]
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
@@ -200,7 +200,7 @@ def _search(slots: list[tuple[list[str], dict[str, Shape]]], modules: dict[str, 
 
 
 def _layer_list(modules: dict[str, dict[str, Shape]]) -> str:
-    return "; ".join(f"{prefix or '(top level)'}: " + ", ".join(f"{leaf} {tuple(shape)}" for leaf, shape in leaves.items())
+    return "; ".join(f"{prefix or '(top level)'}: " + ", ".join(f"{leaf} {shape}" for leaf, shape in leaves.items())
                      for prefix, leaves in modules.items())
 
 
@@ -226,7 +226,8 @@ def assignments(name: str, parameters: Parameters, roles: list[Role]) -> list[As
         return found[:MAX_CANDIDATES]
     for role in roles:
         fits = [p for p, leaves in modules.items() if leaves == role.shapes]
-        if not fits and not (role.key in ("mu", "logvar") and any(leaves == _fused(role) for leaves in modules.values())):
+        fused = role.key in ("mu", "logvar") and any(leaves == _fused(role) for leaves in modules.values())
+        if not fits and not fused:
             raise AssertionError(f"no layer of {name} fits {role.what}: weight {role.weight}, bias {role.bias} "
                                  f"(its layers: {_layer_list(modules)})")
     raise AssertionError(f"the layers of {name} cannot play every role of the description at once "

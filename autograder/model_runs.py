@@ -65,7 +65,8 @@ class Run:
     def cotangents(self) -> dict[str, torch.Tensor]:
         latent = (self.batch, self.settings["latent_dim"])
         return {"x_hat": inputs(self._seed("c_x_hat"), (self.batch, *self.image_shape), "randn"),
-                "mu": inputs(self._seed("c_mu"), latent, "randn"), "logvar": inputs(self._seed("c_logvar"), latent, "randn")}
+                "mu": inputs(self._seed("c_mu"), latent, "randn"),
+                "logvar": inputs(self._seed("c_logvar"), latent, "randn")}
 
     def roles(self, every: bool = False) -> list[Role]:
         return roles_of(self.name, self.kwargs, EVERY_PART if every else self.parts)
@@ -173,7 +174,8 @@ def assert_agrees(student: Any, run: Run, expected: list[dict[str, torch.Tensor]
     results = outputs(student, run, found, methods)
     for per_seed in results:
         for result in per_seed:
-            if isinstance(result, dict) and "latent_dim" in result and result["latent_dim"] != run.settings["latent_dim"]:
+            latent = run.settings["latent_dim"]
+            if isinstance(result, dict) and "latent_dim" in result and result["latent_dim"] != latent:
                 raise AssertionError(f"{run.made}.latent_dim is {result['latent_dim']}, "
                                      f"expected {run.settings['latent_dim']}")
     agreeing(run, found, results, expected, keys, images, strict)

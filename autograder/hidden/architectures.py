@@ -66,13 +66,13 @@ def forward(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor
     return torch.sigmoid(pre), mu, logvar, pre
 
 
-def outputs(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor, z: torch.Tensor) -> dict[str, torch.Tensor]:
+def outputs(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor,
+            z: torch.Tensor) -> dict[str, torch.Tensor]:
     """What the checks compare with: encode(x), decode(z) before its sigmoid, and forward(x)."""
     with torch.no_grad():
         mu, logvar = encode(name, kwargs, values, x)
-        _, mu_forward, logvar_forward, forward_pre = forward(name, kwargs, values, x)
         return {"mu": mu, "logvar": logvar, "decoded_pre": decode_pre(name, kwargs, values, z),
-                "forward_pre": forward_pre}
+                "forward_pre": forward(name, kwargs, values, x)[3]}
 
 
 def vjp(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor,
@@ -88,7 +88,7 @@ def vjp(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor,
 
 def adam_replay(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor, steps: int, lr: float,
                 eps: float) -> tuple[Values, list[float]]:
-    """The role values after ``steps`` Adam steps on the stand-in objective for the batch ``x``, and each step's loss."""
+    """The role values after ``steps`` Adam steps on the stand-in objective for the batch ``x``, and the losses."""
     leaves = {key: {leaf: t.clone().requires_grad_(True) for leaf, t in layer.items()} for key, layer in values.items()}
     optimizer = torch.optim.Adam([t for layer in leaves.values() for t in layer.values()], lr=lr, eps=eps)
     losses = []

@@ -99,7 +99,7 @@ def _vae_gradients() -> list[dict[str, Any]]:
                 "output channels, each followed by a ReLU, then the mu and logvar heads to latent_dim, for any "
                 "in_channels, num_layers and image_size.")
 def encoder_is_stride2_convs_with_relu_and_two_heads(student):
-    """For other settings, does encode compute what num_layers stride-2 4x4 convolutions with doubling channels and ReLUs, then the heads, do?"""
+    """For other settings, is the encoder num_layers stride-2 4x4 convolutions with doubling channels and ReLUs, then the heads?"""
     assert_agrees(student, ENCODER, expected(ENCODER), ("mu", "logvar"))
 
 
@@ -108,14 +108,14 @@ def encoder_is_stride2_convs_with_relu_and_two_heads(student):
                 "num_layers ConvTranspose2d(kernel_size=4, stride=2, padding=1) halving the channels back to "
                 "in_channels, with ReLUs between them.")
 def decoder_mirrors_the_encoder(student):
-    """For other settings, does decode compute what a linear layer then mirrored stride-2 transposed convolutions with ReLUs do?"""
+    """For other settings, is the decoder a linear layer then mirrored stride-2 transposed convolutions with ReLUs?"""
     assert_agrees(student, DECODER, expected(DECODER), ("decoded",))
 
 
 @check("conv_vae.sigmoid_output", task="ConvVAE", points=1,
        feedback="The decoder must end with exactly one sigmoid after the last ConvTranspose2d for any settings.")
 def conv_decoder_ends_in_one_sigmoid(student):
-    """For one input channel and two layers, is each output value the sigmoid of what the last transposed convolution computes?"""
+    """For one input channel and two layers, is the last transposed convolution followed by exactly one sigmoid?"""
     assert_agrees(student, SIGMOID, expected(SIGMOID), ("decoded",), "sigmoid")
 
 
@@ -139,7 +139,8 @@ def a_few_steps_train_it_as_described(student):
     for candidate in found:
         trained = student.probe("model_training", LEARNS.name, LEARNS.kwargs,
                                 candidate.recipes(LEARNS.roles(), LEARNS.seeds[0]), LEARNS.x, STEPS, LR, EPS)
-        problem = _training_mismatch(candidate.by_role(trained["parameters"]), trained["losses"], start, replayed, losses)
+        problem = _training_mismatch(candidate.by_role(trained["parameters"]), trained["losses"], start, replayed,
+                                     losses)
         if problem is None:
             return
     raise AssertionError(f"{LEARNS.made}: {problem}")
@@ -152,7 +153,8 @@ def _training_mismatch(got: dict[str, dict[str, Any]], got_losses: Any, start: s
         return "the training run did not report one loss per step"
     for mine, theirs in zip(got_losses, losses):
         if not isinstance(mine, float) or abs(mine - theirs) > 1e-3 * abs(theirs) + 1e-4:
-            return f"the losses went {got_losses[0]:.4g} ... {got_losses[-1]:.4g}, expected {losses[0]:.4g} ... {losses[-1]:.4g}"
+            return (f"the losses went {got_losses[0]:.4g} ... {got_losses[-1]:.4g}, "
+                    f"expected {losses[0]:.4g} ... {losses[-1]:.4g}")
     for key, layer in replayed.items():
         for leaf, final in layer.items():
             value = got[key][leaf]
