@@ -90,7 +90,8 @@ def invert_decoder(model: TinyVAE, images: torch.Tensor) -> Inversion:
     explained by the mode (eval or training, gradients off or on) whose shift leaves the smallest residual.
     """
     if images.dim() < 2 or tuple(images.shape[1:]) != tuple(model.image_shape):
-        raise ValueError(f"images of shape {tuple(images.shape)}, expected (B, {', '.join(map(str, model.image_shape))})")
+        expected = ", ".join(map(str, model.image_shape))
+        raise ValueError(f"images of shape {tuple(images.shape)}, expected (B, {expected})")
     weight = model.fc_out.weight.detach().double()
     bias = model.fc_out.bias.detach().double()
     pixels = images.detach().double().flatten(1)

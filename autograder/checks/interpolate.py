@@ -43,7 +43,7 @@ def three_frames_decode_mu1_the_midpoint_and_mu2(student):
        feedback="Put the model in evaluation mode (vae.eval()) and decode under torch.no_grad(): a model in training "
                 "mode or tracking gradients may decode differently, and the frames must not keep a graph.")
 def decodes_in_eval_mode_without_gradients(student):
-    """Lent a model that decodes differently in training mode and with gradients on, are the frames its eval-mode, no-grad decodings?"""
+    """Are the frames what the model decodes in eval mode without gradients (it decodes differently otherwise)?"""
     frames = student.probe("interpolation", 2, 4, torch.rand(3, 8, 8), torch.rand(3, 8, 8), 4, True)["frames"]
     inversion = decoded_by(TinyVAE(4, (3, 8, 8), 2, tells_mode=True), frames, 4, "the frames")
     expect_eval_without_gradients(inversion, "the frames")

@@ -66,7 +66,7 @@ def sample_mean_is_mu_and_sample_std_is_exp_half_logvar(student):
                 "dtype: not one eps shared by the batch or the latent dimensions, not a CPU or float32 tensor such as "
                 "torch.randn(std.shape).")
 def every_element_gets_its_own_noise(student):
-    """For mu and logvar of shape (64, 8), do all 512 values of eps = (z - mu) / std differ, and is eps drawn on mu's device and in float64 for float64 inputs?"""
+    """Do all 512 values of eps = (z - mu) / std differ, on mu's device and in float64 for float64 inputs?"""
     generator = torch.Generator().manual_seed(64)
     mu, logvar = torch.randn(64, 8, generator=generator), 2 * torch.randn(64, 8, generator=generator)
     z = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu)
@@ -103,7 +103,7 @@ def expect_vector_jacobian_product(result: dict, mu: torch.Tensor, cotangent: to
        feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
                 "logvar themselves, without .detach(), .data or torch.no_grad().")
 def gradients_reach_mu_and_logvar_on_one_input(student):
-    """For fixed mu, logvar and cotangent v of shape (16, 8), is the gradient of sum(v * z) v for mu and 0.5 * (z - mu) * v for logvar?"""
+    """For a fixed cotangent v, is the gradient of sum(v * z) v for mu and 0.5 * (z - mu) * v for logvar?"""
     generator = torch.Generator().manual_seed(16)
     mu, logvar = torch.randn(16, 8, generator=generator), torch.randn(16, 8, generator=generator)
     cotangent = torch.linspace(-2, 2, 128).reshape(16, 8)

@@ -62,7 +62,7 @@ def decodes_standard_normal_vectors(student):
        feedback="Call vae.eval() and decode under torch.no_grad(): a model in training mode or tracking gradients "
                 "may decode differently (dropout, batch norm), and samples must not keep a graph.")
 def samples_in_eval_mode_without_gradients(student):
-    """Lent a model that decodes differently in training mode and with gradients on, are the samples its eval-mode, no-grad decodings?"""
+    """Are the samples what the model decodes in eval mode without gradients (it decodes differently otherwise)?"""
     images = student.probe("samples", 1, 3, [3, 8, 8], 6, True)["images"]
     inversion = decoded_by(TinyVAE(3, (3, 8, 8), 1, tells_mode=True), images, 6, "the samples")
     expect_eval_without_gradients(inversion, "the samples")

@@ -47,7 +47,7 @@ def frames_decode_evenly_spaced_points_between_the_means(student, num_steps, see
        feedback="Put the model in evaluation mode (vae.eval()) and decode under torch.no_grad(): the result must "
                 "be what the model decodes in evaluation mode, without a graph, and the same every time.")
 def runs_in_eval_mode_without_gradients_and_repeats(student):
-    """Lent a model that tells its mode in its output, are the frames its eval-mode, no-grad decodings, the same twice?"""
+    """Are the frames the model's eval-mode, no-grad decodings (it tells its mode otherwise), the same twice?"""
     img1, img2 = torch.rand(1, 6, 6), torch.rand(1, 6, 6)
     result = student.probe("interpolation", 11, 3, img1, img2, 7, True)
     inversion = decoded_by(TinyVAE(3, (1, 6, 6), 11, tells_mode=True), result["frames"], 7, "the frames")
