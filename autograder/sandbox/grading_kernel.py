@@ -46,8 +46,9 @@ class ConfinedKernelManager(AsyncKernelManager):
 
     memory_bytes = Integer(6 << 30, help="the kernel's address space").tag(config=True)
     cpu_seconds = Integer(600, help="the kernel's CPU time").tag(config=True)
-    file_bytes = Integer(64 << 20, help="one file the kernel writes").tag(config=True)
-    folder_bytes = Integer(256 << 20, help="all the kernel writes, together").tag(config=True)
+    file_bytes = Integer(128 << 20, help="one file the kernel writes (the face model's checkpoint: 62 MB)").tag(
+        config=True)
+    folder_bytes = Integer(512 << 20, help="all the kernel writes, together").tag(config=True)
     folder_files = Integer(10_000, help="files and folders the kernel makes, together").tag(config=True)
     notebook_seconds = Float(600.0, help="wall-clock time for the whole notebook, from the kernel's start").tag(
         config=True)
