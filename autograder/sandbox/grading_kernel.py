@@ -74,7 +74,8 @@ class ConfinedKernelManager(AsyncKernelManager):
         """Launch in the kernel's own folder with the allow-list environment, then watch it."""
         assert self._code is not None
         kw["cwd"] = str(self._code / "work")
-        kw["env"] = {"PATH": os.defpath, **{name: os.environ[name] for name in KERNEL_ENVIRONMENT if name in os.environ}}
+        kept = {name: os.environ[name] for name in KERNEL_ENVIRONMENT if name in os.environ}
+        kw["env"] = {"PATH": os.defpath, **kept}
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self.watch = KernelWatch(self._code / "work", self)
 
