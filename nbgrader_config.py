@@ -1,17 +1,29 @@
 """nbgrader configuration for this repository.
 
 The repository root is the nbgrader course directory: the source notebooks (with solutions)
-live in ``solutions/``, and ``nbgrader generate_assignment`` writes the student notebooks to
-``course/``. Submissions, autograded and feedback folders are nbgrader's defaults.
+live in ``solutions/``. nbgrader's release directory is ``build/release`` (ignored by git), so
+``generate_assignment --force`` and Formgrader's Generate button never touch ``course/``, which
+only ``python -m course_tools build-course`` writes. Submissions, autograded and feedback folders
+are nbgrader's defaults.
 
-``nbgrader autograde`` executes each submission in fast mode (it sets NBGRADER_EXECUTION,
-which ``vae_course.settings`` reads) in a confined kernel (``autograder.sandbox.grading_kernel``: it
-reads only Python, the public modules and the submission's folder, writes only there, starts
-no process and opens no socket), then ``GradeOutsideKernel`` replaces the autograded cells'
-outputs with the scores the autograder computes outside the student's kernel; that grading
-starts before the kernel does (``StartGradingOutsideKernel``) and runs beside it.
-``MakeInert``, last in autograde and in generate_feedback, sanitizes the student's Markdown and
-outputs (``autograder.inert``), so nothing of hers runs when Formgrader or a feedback page shows them.
+``nbgrader autograde`` executes no student code by default: it keeps the outputs the student
+submitted (the figures and tables of her own run, which the written answers are graded against),
+and ``GradeOutsideKernel`` replaces the autograded cells' outputs with the scores the autograder
+computes outside her kernel, in its sandbox. ``KeepOnlyStudentFiles`` removes from her autograded
+folder every file that is not hers (nbgrader copies everything beside the source notebook), and
+``MakeInert``, last in autograde and in generate_feedback, sanitizes her Markdown and outputs
+(``autograder.inert``), so nothing of hers runs when Formgrader or a feedback page shows them.
+
+``VAE_COURSE_AUTOGRADE_EXECUTE=1`` in the environment of ``nbgrader autograde`` (or of the Jupyter
+server whose Formgrader autogrades) adds a smoke run: each submission is executed again, in fast
+mode (nbgrader sets NBGRADER_EXECUTION, which ``vae_course.settings`` reads), by ``ExecuteWithinLimits``
+in a confined kernel (``autograder.sandbox.grading_kernel``: an empty folder of its own, an allow-list
+environment, memory, CPU, file-size, write-total and whole-notebook time limits; set them as
+``c.ConfinedKernelManager.<limit>``); her submitted outputs are then replaced by that run's. The grading
+outside the kernel starts first (``StartGradingOutsideKernel``) and runs beside it.
+
+``nbgrader validate`` and the Validate button run nbgrader's own ``Execute`` in the student's ordinary
+kernel, in fast mode: the configuration above is Autograde's alone.
 """
 import os
 import sys
@@ -20,24 +32,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, Execute, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from autograder.sandbox.grading_kernel import ConfinedKernelManager  # noqa: E402
+from autograder.nbgrader_files import KeepOnlyStudentFiles  # noqa: E402
 from autograder.nbgrader_grades import GradeOutsideKernel, StartGradingOutsideKernel  # noqa: E402
 from autograder.nbgrader_inert import MakeInert  # noqa: E402
+from autograder.sandbox.grading_kernel import ExecuteWithinLimits  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)
 
 c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.release_directory = "build/release"  # never course/: Generate and --force wipe this folder
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data"]  # no datasets in feedback
-c.Execute.kernel_manager_class = ConfinedKernelManager  # student code never runs with the instructor's rights
-c.Execute.timeout = 300  # per cell; fast-mode training cells take seconds
+
+EXECUTE = os.environ.get("VAE_COURSE_AUTOGRADE_EXECUTE", "").strip().lower() in {"1", "true", "yes", "on"}
+# nbgrader's sanitizing steps, without ClearOutput unless the notebook is executed again: her outputs are graded.
+c.Autograde.sanitize_preprocessors = [
+    *([ClearOutput] if EXECUTE else []), DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
-    StartGradingOutsideKernel, Execute, GradeOutsideKernel, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata, MakeInert,  # MakeInert last: what Formgrader renders
+    *([StartGradingOutsideKernel, ExecuteWithinLimits] if EXECUTE else []), GradeOutsideKernel,
+    IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    KeepOnlyStudentFiles, MakeInert,  # MakeInert last: what Formgrader renders
 ]
 
 # Feedback: nbgrader's page, whose summary names each part instead of "Test cell": the template in

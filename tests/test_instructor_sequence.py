@@ -1,6 +1,6 @@
 """Does the README's instructor sequence work as written, and does the feedback name each part?
 
-The sequence: generate_assignment into build/release (course/ is left alone), autograde, the
+The sequence: generate_assignment into build/release (course/ is left alone), autograde (no student code run), the
 written answers graded by a person (here through nbgrader's gradebook, as formgrader does),
 generate_feedback, export.
 """
@@ -23,6 +23,7 @@ from autograder.assignment import the_assignment
 from course_tools.course_build import REPO_ROOT, SOLUTIONS
 
 README = (REPO_ROOT / "README.md").read_text()
+CONFIG = (REPO_ROOT / "nbgrader_config.py").read_text()
 REFERENCE = SOLUTIONS / "vae" / "vae.ipynb"
 ASSIGNMENT = the_assignment()
 TOTAL = float(ASSIGNMENT.total_points)  # nbgrader writes points as floats
@@ -44,11 +45,12 @@ def _nbgrader(course: Path, args: list[str]) -> None:
 
 
 def test_readme_keeps_generate_assignment_out_of_course():
-    """Does the README's generate_assignment --force write somewhere other than course/, and warn why?"""
+    """Is nbgrader's release folder build/release in the configuration itself (so Formgrader's Generate button
+    and ``--force`` never wipe course/), with no README command pointing it back at course/, and a warning why?"""
+    assert re.search(r'^c\.CourseDirectory\.release_directory = "build/release"', CONFIG, re.M)
     generate = [c for c in _readme_nbgrader_commands() if c[0] == "generate_assignment"]
-    assert generate and all("--force" not in c or any(a.startswith("--CourseDirectory.release_directory=")
-                                                      and not a.endswith("=course") for a in c) for c in generate)
-    assert "`--force` deletes the assignment's release folder" in README
+    assert generate and not any(a.startswith("--CourseDirectory.release_directory") for c in generate for a in c)
+    assert "`--force` deletes the assignment's release folder" in README and "Generate" in README
 
 
 @pytest.mark.slow

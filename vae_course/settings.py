@@ -13,6 +13,9 @@ FAST_ENV = "VAE_COURSE_FAST"
 OFFLINE_ENV = "VAE_COURSE_OFFLINE"
 DATA_ENV = "VAE_COURSE_DATA"
 NBGRADER_ENV = "NBGRADER_EXECUTION"
+FAST_NBGRADER_STEPS = {"autograde", "validate"}  # nbgrader's re-execution and its Validate button run in fast mode
+SOURCE_FOLDER = "solutions"  # nbgrader's source directory (nbgrader_config.py): copied to students file by file
+SOLUTION_RUNS = Path("build") / "solution-runs"  # where a run of a source notebook writes instead
 
 
 def _flag_is_on(name: str) -> bool:
@@ -73,19 +76,34 @@ class Settings:
         return self._epoch_steps(device_type, self.cpu_face_steps)
 
 
+def output_folder(workdir: Path) -> Path:
+    """Where a notebook run in ``workdir`` writes its data, figures and checkpoints: ``workdir`` itself, except in
+    an assignment folder of an nbgrader course's source directory (``solutions/<assignment>`` beside
+    ``nbgrader_config.py``), whose every file nbgrader copies into the release and the students' folders; a run
+    there writes to ``build/solution-runs/<assignment>`` of that course instead."""
+    course = workdir.parent.parent
+    if workdir.parent.name == SOURCE_FOLDER and (course / "nbgrader_config.py").is_file():
+        return course / SOLUTION_RUNS / workdir.name
+    return workdir
+
+
 def course_settings() -> Settings:
     """Settings from the environment.
 
-    ``VAE_COURSE_FAST=1`` (set automatically under ``nbgrader autograde``) trains for a few
+    ``VAE_COURSE_FAST=1`` (set automatically under ``nbgrader autograde`` and ``validate``) trains for a few
     steps on offline stand-in data; ``VAE_COURSE_OFFLINE=1`` never tries to download;
-    ``VAE_COURSE_DATA`` says where datasets live.
+    ``VAE_COURSE_DATA`` says where datasets live. Relative folders are those of the working directory, or of
+    ``build/solution-runs/`` for the reference solution in ``solutions/`` (``output_folder``).
     """
-    fast = _flag_is_on(FAST_ENV) or os.environ.get(NBGRADER_ENV) == "autograde"
+    fast = _flag_is_on(FAST_ENV) or os.environ.get(NBGRADER_ENV) in FAST_NBGRADER_STEPS
+    workdir = Path.cwd()
+    root = Path() if output_folder(workdir) == workdir else output_folder(workdir)  # relative paths stay relative
     return Settings(
         fast=fast,
         offline=fast or _flag_is_on(OFFLINE_ENV),
-        data_dir=Path(os.environ.get(DATA_ENV, "data")).expanduser(),
+        data_dir=root / Path(os.environ.get(DATA_ENV, "data")).expanduser(),
+        figure_dir=root / "figures",
         epochs=1 if fast else 10,
-        checkpoint_dir=Path("checkpoints") / ("fast" if fast else "full"),
+        checkpoint_dir=root / "checkpoints" / ("fast" if fast else "full"),
         max_steps=3 if fast else None,
     )

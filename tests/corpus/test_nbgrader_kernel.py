@@ -1,6 +1,7 @@
-"""Does ``nbgrader autograde`` keep a hostile notebook inside its own folder and earn it nothing?
+"""Does ``nbgrader autograde``'s opt-in re-execution keep a hostile notebook inside its kernel and earn it nothing?
 
-A throwaway course with two students. Alice's notebook is graded first; then Mallory's, whose
+A throwaway course with two students, autograded with ``VAE_COURSE_AUTOGRADE_EXECUTE=1`` (the default runs no
+student code at all). Alice's notebook is graded first; then Mallory's, whose
 graded definitions are wrappers that borrow the reference solution when called, and whose first
 code cell, run by nbgrader's kernel, tries to write the course root, the gradebook, Alice's
 submitted and autograded notebooks, the release and source folders and the config, to read the
@@ -42,7 +43,7 @@ attempts = {{
     "gradebook, sqlite": lambda: sqlite3.connect(str(COURSE / "gradebook.db")).execute("delete from grade"),
     "other's submitted": lambda: (COURSE / "submitted/alice/vae/vae.ipynb").write_text(MARK),
     "other's autograded": lambda: (COURSE / "autograded/alice/vae/vae.ipynb").write_text(MARK),
-    "release folder": lambda: (COURSE / "course/vae/vae.ipynb").write_text(MARK),
+    "release folder": lambda: (COURSE / "build/release/vae/vae.ipynb").write_text(MARK),
     "source folder": lambda: (COURSE / "solutions/vae/extra.py").write_text(MARK),
     "config": lambda: open(COURSE / "nbgrader_config.py", "a").write(MARK),
     "read the solutions": lambda: (COURSE / "solutions/vae/vae.ipynb").read_text(),
@@ -62,7 +63,7 @@ print("ATTEMPTS", json.dumps(outcomes))
 
 
 def _nbgrader(course: Path, *args: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT),
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "VAE_COURSE_AUTOGRADE_EXECUTE": "1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, check=True,
                    capture_output=True, text=True)
