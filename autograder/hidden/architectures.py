@@ -87,16 +87,26 @@ def vjp(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor,
 
 
 def adam_replay(name: str, kwargs: dict[str, Any], values: Values, x: torch.Tensor, steps: int, lr: float,
-                eps: float) -> tuple[Values, list[float]]:
-    """The role values after ``steps`` Adam steps on the stand-in objective for the batch ``x``, and the losses."""
+                eps: float, betas: tuple[float, float] = (0.9, 0.999)) -> tuple[Values, list[float]]:
+    """The role values after ``steps`` Adam steps on the stand-in objective for the batch ``x``, and the losses.
+
+    Adam written out (Kingma and Ba, as ``torch.optim.Adam`` computes it by default), so the grader's
+    process never imports ``torch.optim``'s compiler machinery, seconds of a check's time limit.
+    """
     leaves = {key: {leaf: t.clone().requires_grad_(True) for leaf, t in layer.items()} for key, layer in values.items()}
-    optimizer = torch.optim.Adam([t for layer in leaves.values() for t in layer.values()], lr=lr, eps=eps)
+    flat = [t for layer in leaves.values() for t in layer.values()]
+    first = [torch.zeros_like(t) for t in flat]
+    second = [torch.zeros_like(t) for t in flat]
     losses = []
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         x_hat, mu, logvar, _ = forward(name, kwargs, leaves, x)
         loss = stand_in_objective(x_hat, x, mu, logvar)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        grads = torch.autograd.grad(loss, flat)
         losses.append(loss.item())
+        with torch.no_grad():
+            for t, g, m, v in zip(flat, grads, first, second):
+                m.mul_(betas[0]).add_(g, alpha=1 - betas[0])
+                v.mul_(betas[1]).addcmul_(g, g, value=1 - betas[1])
+                denominator = (v.sqrt() / (1 - betas[1] ** step) ** 0.5).add_(eps)
+                t.addcdiv_(m, denominator, value=-lr / (1 - betas[0] ** step))
     return {key: {leaf: t.detach() for leaf, t in layer.items()} for key, layer in leaves.items()}, losses
