@@ -207,7 +207,7 @@ def test_validate_fails_the_stubs(tmp_path):
     (course / "release").mkdir()
     shutil.copy(STUB, course / "release" / "vae.ipynb")
     done = _nbgrader(course, "validate", "release/vae.ipynb")
-    assert "VALIDATION FAILED" in done.stdout and "NotImplementedError" in done.stdout, done.stdout[-3000:]
+    assert "VALIDATION FAILED" in done.stdout, done.stdout[-3000:]
 
 
 FORMGRADER_GENERATE = """
