@@ -55,7 +55,8 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
                      zygote: Zygote | None = None) -> GradeReport:
     """Grade a notebook (or a folder holding one); always returns a complete report.
 
-    ``check_seconds`` replaces every check's own time limit (tests use a short one). ``on_plan``
+    ``check_seconds`` replaces the default time limit of a check (tests use a short one); a check that declares
+    a longer one keeps that proportion. ``on_plan``
     hears the checks before any student code runs and ``on_result`` each result as it is known,
     so that a supervising process keeps them if this one is killed (``autograder.supervisor``).
     ``zygote`` forks the workers (one the caller started early, or a grading lane's, shared by its

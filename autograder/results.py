@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autograder.checks import Check
+from autograder.checks import CHECK_SECONDS, Check
 from autograder.errors import ConfinementError, Missing, StudentError, SubmissionStopped, Timeout, WorkerFailure
 from autograder.text import readable, shorten
 
@@ -82,7 +82,7 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
     elif check.task not in defined:
         message = _failure(check, Missing(check.task))
     else:
-        seconds = check_seconds or check.seconds
+        seconds = check.seconds * check_seconds / CHECK_SECONDS if check_seconds else check.seconds
         try:
             if prepare is not None:
                 prepare()

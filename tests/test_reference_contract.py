@@ -71,7 +71,7 @@ def test_conv_vae_shapes(reference, batch, num_layers, image_size):
     assert model.latent_dim == 5
 
 
-def test_conv_vae_default_is_the_seed_size(reference):
+def test_conv_vae_default_is_the_assignments_size(reference):
     """Is ConvVAE() the original assignment's model, about 52.8 M parameters?"""
     count = sum(p.numel() for p in reference["ConvVAE"]().parameters())
     assert count == pytest.approx(52.8e6, rel=0.005)

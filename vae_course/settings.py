@@ -36,7 +36,7 @@ class Settings:
     epochs: int = 10
     max_steps: int | None = None
     batch_size: int = 32
-    # ConvVAE width: the seed's full size (about 52.8 M parameters at 32x32) and a size a
+    # ConvVAE width: the original assignment's full size (about 52.8 M parameters at 32x32) and a size a
     # laptop CPU trains in minutes. The notebook picks the full size only on a GPU.
     full_hidden_dim: int = 400
     cpu_hidden_dim: int = 32

@@ -8,7 +8,7 @@ settings (``autograder.recorded``); the hidden checks compute them live for othe
 """
 from __future__ import annotations
 
-from autograder.checks import check
+from autograder.checks import CHECK_SECONDS, check
 from autograder.model_runs import Run, assert_agrees, assert_gradients
 from autograder.recorded import recorded
 
@@ -69,12 +69,12 @@ def conv_decoder_output_is_one_sigmoid(student):
     assert_agrees(student, CONV_SIGMOID, recorded("conv_vae.ends_in_sigmoid"), ("decoded",), "sigmoid")
 
 
-@check("conv_vae.seed_size", task="ConvVAE", points=1,
+@check("conv_vae.default_size", task="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # 52.8 M values to set
        feedback="ConvVAE() with its default arguments (hidden_dim=400, latent_dim=20, num_layers=3, image_size=32) "
                 "should have about 52.8 M parameters: check the channel doubling and the defaults.")
-def default_model_is_the_seed_size(student):
-    """Is ConvVAE() the described model at the seed's size (about 52.8 M parameters)?"""
-    assert_agrees(student, CONV_DEFAULT, recorded("conv_vae.seed_size"), ("decoded",))  # encode's convolutions: time
+def default_model_has_the_assignments_size(student):
+    """Is ConvVAE() the described model at the original assignment's size (about 52.8 M parameters)?"""
+    assert_agrees(student, CONV_DEFAULT, recorded("conv_vae.default_size"), ("decoded",))  # encode's convolutions: time
 
 
 @check("conv_vae.every_layer_learns", task="ConvVAE", points=1,

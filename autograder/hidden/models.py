@@ -59,7 +59,7 @@ def _conv_sigmoid() -> list[dict[str, torch.Tensor]]:
     return expected(public.CONV_SIGMOID)
 
 
-@recording("conv_vae.seed_size")
+@recording("conv_vae.default_size")
 def _conv_default() -> list[dict[str, torch.Tensor]]:
     return expected(public.CONV_DEFAULT)
 

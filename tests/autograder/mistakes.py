@@ -86,7 +86,7 @@ MISTAKES = [
                                   "encoder += [nn.Conv2d(c_in, c_out, kernel_size=3, stride=2, padding=1)"),
             "conv_vae.layers conv_vae.encoder_layers", "Conv2d(kernel_size=4, stride=2, padding=1)"),
     mistake("smaller default width", Edit("ConvVAE", "hidden_dim: int = 400", "hidden_dim: int = 256"),
-            "conv_vae.seed_size", "about 52.8 M parameters"),
+            "conv_vae.default_size", "about 52.8 M parameters"),
     mistake("logvar head unused", Edit("ConvVAE", "return self.fc_mu(h), self.fc_logvar(h)", "return self.fc_mu(h), self.fc_mu(h)"),
             "conv_vae.every_layer_learns conv_vae.gradients_reach_all", "use every layer"),
     mistake("forward under torch.no_grad()", Edit("ConvVAE", "        mu, logvar = self.encode(x)\n",
@@ -156,7 +156,7 @@ MISTAKES = [
             "vae.architecture", "652,824"),
     mistake("ConvVAE channels not doubling", Edit("ConvVAE", "channels = [hidden_dim * 2**i for i in range(num_layers)]",
                                                   "channels = [hidden_dim] * num_layers"),
-            "conv_vae.layers conv_vae.encoder_layers conv_vae.seed_size", "hidden_dim * 2**i"),
+            "conv_vae.layers conv_vae.encoder_layers conv_vae.default_size", "hidden_dim * 2**i"),
     mistake("decoder output detached", Edit("ConvVAE", "        return self.decoder(h)\n", "        return self.decoder(h).detach()\n"),
             "conv_vae.every_layer_learns conv_vae.gradients_reach_all conv_vae.learns", "no .detach()"),
     # train_epoch
