@@ -22,7 +22,7 @@ from autograder.model_roles import EVERY_PART, Assignment, Role, assignments, in
 IMAGES_AND_LATENTS = ("mu", "logvar", "decoded", "x_hat", "mu_forward", "logvar_forward")
 LATENTS = {"mu": ("mu", "mu from encode"), "logvar": ("logvar", "logvar from encode"),
            "mu_forward": ("mu", "forward's mu"), "logvar_forward": ("logvar", "forward's logvar")}
-IMAGES = {"decoded": ("decoded_pre", "decode's images"), "x_hat": ("forward_pre", "forward's x_hat")}
+IMAGES = {"decoded": ("decoded_pre", "decode's output"), "x_hat": ("forward_pre", "forward's x_hat")}
 RTOL, ATOL = 1e-3, 1e-4  # float32 layers summed in another order differ by far less
 
 
@@ -142,12 +142,12 @@ def mismatch(result: Any, expected: dict[str, torch.Tensor], keys: tuple[str, ..
                         f"(off by up to {worst:.3g})")
         elif images == "follows":
             if not _follows(got, want):
-                return f"{what} are not what the described decoder computes with the grader's weights"
+                return f"{what} is not what the described decoder computes with the grader's weights"
         else:
             worst = _close(got, torch.sigmoid(want))
             if worst is not None:
                 low, high = float(got.min()), float(got.max())
-                return (f"{what} are not the sigmoid of what the described decoder computes before its output "
+                return (f"{what} is not the sigmoid of what the described decoder computes before its output "
                         f"(off by up to {worst:.3g}; the values range from {low:.3g} to {high:.3g})")
     return None
 

@@ -12,6 +12,7 @@ POSIX-only modules: the setup cell must import on Windows and macOS too.
 """
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -25,6 +26,10 @@ from autograder.results import CheckResult, blocked_tasks, run_check
 from autograder.students import LocalStudent
 
 UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+
+
+class SelfCheckFailed(AssertionError):
+    """A public check failed while ``nbgrader validate`` runs the notebook: its test cells must raise to count."""
 
 
 def _kernel_cells(namespace: dict[str, Any]) -> list[str] | None:
@@ -97,3 +102,6 @@ def self_check(task: str, namespace: dict[str, Any]) -> None:
         names = ", ".join(f"{name} ({points(p)})" for name, p in hidden)
         print(f"At grading, {counted(len(hidden), 'hidden check')} worth {counted(sum(p for _, p in hidden), 'point')} "
               f"also run{'s' if len(hidden) == 1 else ''} on inputs you do not see: {names}.")
+    failed = [r for r in results if r.score < r.points]
+    if failed and os.environ.get("NBGRADER_VALIDATING"):  # set by nbgrader validate and the Validate button
+        raise SelfCheckFailed(f"{counted(len(failed), 'public check')} of {task} failed (see above)")

@@ -5,9 +5,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from autograder.assignment import the_assignment
 from autograder.checks import load_checks
-from autograder.self_check import self_check
+from autograder.self_check import SelfCheckFailed, self_check
 from variants import REFERENCE, REPO_ROOT
 
 POSIX_ONLY = ("pwd", "grp", "resource", "fcntl", "termios", "tty", "pty", "posix", "_posixsubprocess", "syslog",
@@ -102,15 +104,36 @@ def test_messages_have_no_template_leftovers(capsys):
         from torch import nn
 
         class VAE(nn.Module):
-            latent_dim = 20
+            def __init__(self, image_shape=(1, 28, 28), hidden_dim=400, latent_dim=20):
+                super().__init__()
+                pixels = image_shape[0] * image_shape[1] * image_shape[2]
+                self.latent_dim = latent_dim
+                self.fc1, self.fc21, self.fc22 = nn.Linear(pixels, hidden_dim), nn.Linear(hidden_dim, latent_dim), nn.Linear(hidden_dim, latent_dim)
+                self.fc3, self.fc4 = nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, pixels)
             def encode(self, x):
-                return torch.zeros(len(x), 20), torch.zeros(len(x), 20)
+                h = torch.relu(self.fc1(x.flatten(1)))
+                return self.fc21(h), self.fc22(h)
             def decode(self, z):
-                return torch.zeros(len(z), 784)
+                return torch.sigmoid(self.fc4(torch.relu(self.fc3(z))))  # flat: never reshaped to the images' shape
             def forward(self, x):
-                return self.decode(torch.zeros(len(x), 20)), *self.encode(x)
+                mu, logvar = self.encode(x)
+                return self.decode(mu), mu, logvar
     '''), "/tmp/ipykernel_4242/7.py", "exec"), namespace)
     self_check("VAE", namespace)
     out = capsys.readouterr().out
-    assert "VAE(): decode's images for a batch of 1 has shape (1, 784), expected (1, 1, 28, 28)" in out, out
+    assert "decode's output has shape (1, 784), expected (1, 1, 28, 28)" in out, out
     assert "{}" not in out
+
+
+def test_a_failed_self_check_raises_only_under_nbgrader_validate(monkeypatch, capsys, reference):
+    """Does nbgrader validate see a failing part as an error, while a student's Run All goes on past it?"""
+    namespace: dict = {}
+    exec(compile("import torch\n\ndef reparameterize(mu, logvar):\n    return mu\n", "/tmp/ipykernel_4242/9.py", "exec"),
+         namespace)
+    monkeypatch.delenv("NBGRADER_VALIDATING", raising=False)
+    self_check("reparameterize", namespace)
+    assert "FAIL" in capsys.readouterr().out
+    monkeypatch.setenv("NBGRADER_VALIDATING", "1")
+    with pytest.raises(SelfCheckFailed, match="of reparameterize failed"):
+        self_check("reparameterize", namespace)
+    self_check("reparameterize", dict(reference))  # a passing part raises nothing, even under validate
