@@ -208,6 +208,7 @@ def test_validate_fails_the_stubs(tmp_path):
     shutil.copy(STUB, course / "release" / "vae.ipynb")
     done = _nbgrader(course, "validate", "release/vae.ipynb")
     assert "VALIDATION FAILED" in done.stdout, done.stdout[-3000:]
+    assert "SelfCheckFailed" in done.stdout, "the unfinished code parts do not count, only the written answers"
 
 
 FORMGRADER_GENERATE = """
