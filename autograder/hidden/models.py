@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from autograder.checks import check
+from autograder.checks import CHECK_SECONDS, check
 from autograder.checks import models as public
 from autograder.hidden import architectures as spec
 from autograder.hidden.recordings import recording
@@ -23,9 +23,9 @@ DECODER = Run("ConvVAE", OTHER, 2, (203, 204), ("decoder",))
 SIGMOID = Run("ConvVAE", dict(in_channels=1, hidden_dim=3, latent_dim=4, num_layers=2, image_size=16), 2, (205,),
               ("decoder",))
 GRADIENTS = Run("ConvVAE", dict(hidden_dim=3, latent_dim=4), 2, (206,))
-LEARNS = Run("ConvVAE", dict(hidden_dim=4, latent_dim=4), 4, (207,))
+LEARNS = Run("ConvVAE", dict(hidden_dim=4, latent_dim=4, num_layers=2, image_size=16), 4, (207,))
 VAE_GRADIENTS = Run("VAE", {"hidden_dim": 24, "latent_dim": 6}, 3, (208,))
-STEPS, LR, EPS = 10, 1e-2, 1e-3  # Adam's eps well above float32 noise, so rounding never flips a step
+STEPS, LR, EPS = 5, 1e-2, 1e-3  # Adam's eps well above float32 noise, so rounding never flips a step
 
 
 def expected(run: Run) -> list[dict[str, torch.Tensor]]:
@@ -119,7 +119,7 @@ def conv_decoder_ends_in_one_sigmoid(student):
     assert_agrees(student, SIGMOID, expected(SIGMOID), ("decoded",), "sigmoid")
 
 
-@check("conv_vae.gradients_reach_all", task="ConvVAE", points=1,
+@check("conv_vae.gradients_reach_all", task="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # two backward passes
        feedback="Every parameter must get a gradient: use every layer you create in forward, and "
                 "do not detach anything.")
 def backward_reaches_every_parameter(student):
@@ -127,11 +127,11 @@ def backward_reaches_every_parameter(student):
     assert_gradients(student, GRADIENTS, expected_gradients(GRADIENTS))
 
 
-@check("conv_vae.learns", task="ConvVAE", points=1,
-       feedback="Ten Adam steps on one batch must train the model as they train the described one: forward must "
+@check("conv_vae.learns", task="ConvVAE", points=1, seconds=3 * CHECK_SECONDS,  # Adam steps, then replayed
+       feedback="Five Adam steps on one batch must train the model as they train the described one: forward must "
                 "return (x_hat, mu, logvar) in that order, computed with gradients (no torch.no_grad, no .detach()).")
 def a_few_steps_train_it_as_described(student):
-    """From the grader's weights, do ten Adam steps on one batch end where they end for the described model?"""
+    """From the grader's weights, do five Adam steps on one batch end where they end for the described model?"""
     found = candidates(student, LEARNS)
     start = role_values(LEARNS.roles(), LEARNS.seeds[0])
     replayed, losses = spec.adam_replay(LEARNS.name, LEARNS.kwargs, start, LEARNS.x, STEPS, LR, EPS)
