@@ -13,6 +13,8 @@ page and her feedback page; each payload, if it ran, would request ``/ran/<paylo
 """
 from __future__ import annotations
 
+import asyncio
+
 import csv
 import json
 import os
@@ -313,17 +315,21 @@ def test_the_confined_kernel_shuts_down_without_a_traceback(tmp_path):
     from autograder.sandbox.grading_kernel import ConfinedKernelManager
 
     log = tmp_path / "kernel.log"
-    manager = ConfinedKernelManager(kernel_name="python3")
-    with log.open("w") as handle:
-        manager.start_kernel(cwd=str(tmp_path), stdout=handle, stderr=handle)
-        client = manager.client()
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=120)
-            reply = client.execute_interactive("print(6 * 7)", timeout=60, output_hook=lambda message: None)
-            assert reply["content"]["status"] == "ok"
-        finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=False)
+
+    async def start_run_and_stop() -> None:  # the manager is asynchronous, as nbclient drives it
+        manager = ConfinedKernelManager(kernel_name="python3")
+        with log.open("w") as handle:
+            await manager.start_kernel(cwd=str(tmp_path), stdout=handle, stderr=handle)
+            client = manager.client()
+            client.start_channels()
+            try:
+                await client.wait_for_ready(timeout=120)
+                reply = await client.execute_interactive("print(6 * 7)", timeout=60, output_hook=lambda message: None)
+                assert reply["content"]["status"] == "ok"
+            finally:
+                client.stop_channels()
+                await manager.shutdown_kernel(now=False)
+
+    asyncio.run(start_run_and_stop())
     text = log.read_text()
     assert "Traceback" not in text and "Ctrl-C will not work" not in text, text[-3000:]
