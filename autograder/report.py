@@ -32,6 +32,14 @@ def written_lines(report: GradeReport) -> list[tuple[str, str, float, float]]:
             for w in the_assignment().written]
 
 
+def written_summary(states: list[str]) -> str:
+    """The written answers' row in one phrase: how many wait for a person, how many are missing, else graded."""
+    waiting = sum(NOT_GRADED in state for state in states)
+    missing = states.count("no answer")
+    parts = ([f"{waiting} answered, {NOT_GRADED}"] if waiting else []) + ([f"{missing} not answered"] if missing else [])
+    return "; ".join(parts) or "graded"
+
+
 def gradescope_results(report: GradeReport) -> dict[str, Any]:
     """The Gradescope autograder format: hidden checks count in the score but show only after publishing.
 
@@ -94,9 +102,9 @@ def summary_table(report: GradeReport, width: int = 100) -> str:
         lines = textwrap.wrap(text, max(40, width - len(indent))) or [""]
         rows.append(row + lines[0])
         rows += [indent + line for line in lines[1:]]
-    waiting = sum(NOT_GRADED in state for _, state, _, _ in written_lines(report))
+    states = [state for _, state, _, _ in written_lines(report)]
     written = f"{points(sum(report.written.values())):>3}/{points(report.total_max - report.max_score):<3}"
-    rows.append(f"{'written':<{id_width}}  {written}  " + (f"{waiting} not graded yet" if waiting else "graded"))
+    rows.append(f"{'written':<{id_width}}  {written}  " + written_summary(states))
     total = f"{points(report.total_score):>3}/{points(report.total_max):<3}"
     rows.append(f"{'total':<{id_width}}  {total}  in {report.seconds:.1f} s")
     return readable("\n".join(rows))

@@ -99,5 +99,7 @@ def test_results_json_writes_scores_one_way_and_counts_the_written_answers():
     assert waiting["output"] == "Answered, not graded yet: 0/2 points until a person grades it."
     assert waiting["score"] == 0
     table = summary_table(report)
-    assert f"{len(assignment.written) - 3} not graded yet" in table
+    assert f"{len(assignment.written) - 3} answered, not graded yet; 1 not answered" in table
+    blank = summary_table(GradeReport(submission="s.ipynb", results=results, theory={}))
+    assert re.search(rf"^written +0/{assignment.written_points:g} +{len(assignment.written)} not answered$", blank, re.M)
     assert re.search(rf"^total +6/{4.5 + assignment.written_points:g} ", table, re.M)

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignment import the_assignment
 from autograder.bundles import STUDENT_README, build_student_bundle
 from autograder.checks import load_checks
 from course_tools.course_build import SOLUTIONS
@@ -126,7 +127,8 @@ def test_readme_command_works_in_the_unzipped_bundle(command, bundle):
     assert done.returncode == 0, f"{command!r} failed:\n{done.stdout}\n{done.stderr}"
     if "--public-only" in command:  # the blank student notebook: a full report of the public checks, no points
         public = load_checks(include_hidden=False)
-        assert re.search(rf"^total\s+0/{sum(c.points for c in public):g}\s", done.stdout, re.M), done.stdout
+        written = the_assignment().written_points  # the written answers count in the total, as in the gradebook
+        assert re.search(rf"^total\s+0/{sum(c.points for c in public) + written:g}\s", done.stdout, re.M), done.stdout
         assert all(c.id in done.stdout for c in public) and "(hidden)" not in done.stdout
         assert (bundle / "feedback.md").read_text().strip()
     if "datasets/prepare.py" in command:  # where the notebook, run in course/vae/, looks: its data/
