@@ -5,9 +5,12 @@ student's kernel on any system.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.checks import CHECK_SECONDS, Check
@@ -65,6 +68,15 @@ def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
     return check.feedback
 
 
+def keep_hypothesis_files_in_the_temp_folder() -> None:
+    """Point hypothesis's cache (it writes ``.hypothesis/`` into the working folder) at the temporary folder, unless
+    the user chose a place: beside a student's notebook it would be collected with her submission."""
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "vae-course-hypothesis")
+
+
 def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
               check_seconds: float | None = None, prepare: Callable[[], None] | None = None) -> CheckResult:
     """Run one check; any failure, of the student's code or of the worker, fails only this check.
@@ -76,6 +88,7 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
     from autograder.students import check_seed
 
     started = time.monotonic()
+    keep_hypothesis_files_in_the_temp_folder()
     seed_all(check_seed(check.id))
     if check.task in blocked:
         message = blocked[check.task]

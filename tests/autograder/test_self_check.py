@@ -71,7 +71,8 @@ def test_the_finder_refuses_what_it_should(tmp_path):
 
 
 def test_self_check_runs_where_posix_only_modules_are_absent(tmp_path):
-    """With the POSIX-only modules missing from sys.modules (as on Windows), does a self-check import and run?"""
+    """With the POSIX-only modules missing from sys.modules (as on Windows), does a self-check import and run, and
+    leave nothing in the student's folder (hypothesis's cache would be collected with her notebook)?"""
     script = textwrap.dedent(f'''
         import sys
         for name in {POSIX_ONLY!r}:
@@ -84,6 +85,7 @@ def test_self_check_runs_where_posix_only_modules_are_absent(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "public checks of reparameterize: 4/4 points" in done.stdout, done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_an_error_in_the_students_code_names_their_line(capsys):
