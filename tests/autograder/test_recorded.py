@@ -13,10 +13,13 @@ RECORDINGS = all_recordings()
 
 
 def assert_same(stored: Any, fresh: Any, where: str) -> None:
-    """Equal structure and values; tensors equal up to float32 rounding (another CPU may round differently)."""
+    """Equal structure and values; tensors equal up to float32 rounding on the tensor's own scale: another CPU sums
+    in another order (AVX-512 against AVX2 kernels), which moves a value near 0 by the rounding of its largest terms."""
     if isinstance(fresh, torch.Tensor):
         assert isinstance(stored, torch.Tensor) and stored.shape == fresh.shape and stored.dtype == fresh.dtype, where
-        assert torch.allclose(stored, fresh, rtol=1e-5, atol=1e-6), f"{where} differs"
+        scale = max(1.0, float(fresh.abs().max())) if fresh.numel() else 1.0
+        worst = float((stored.double() - fresh.double()).abs().max()) if fresh.numel() else 0.0
+        assert worst <= 1e-5 * scale, f"{where} differs by {worst:.3g} (scale {scale:.3g})"
     elif isinstance(fresh, dict):
         assert isinstance(stored, dict) and list(stored) == list(fresh), where
         for key in fresh:
