@@ -62,14 +62,14 @@ c.Autograde.autograde_preprocessors = [
 # autograder/reports/nbgrader_templates/ extends nbgrader's feedback/index.html.j2, found through
 # extra_template_paths beside the Bootstrap CSS that nbgrader puts there. Scoped to
 # GenerateFeedback, so formgrader's own pages keep nbgrader's templates.
-import autograder  # noqa: E402
+import autograder.reports  # noqa: E402
 import nbgrader  # noqa: E402
 
 _formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, MakeInert]  # nbgrader's two, then inert
 c.GenerateFeedback.HTMLExporter.template_name = "feedback_by_part"
 c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
-    os.path.join(os.path.dirname(autograder.__file__), "nbgrader_templates")]
+    os.path.join(os.path.dirname(autograder.reports.__file__), "nbgrader_templates")]
 c.GenerateFeedback.HTMLExporter.extra_template_paths = [
     os.path.join(_formgrader, "templates"),
     os.path.join(_formgrader, "static", "node_modules", "bootstrap", "dist", "css")]

@@ -7,8 +7,13 @@ one in a fresh namespace, as the grader's worker runs them, so a part that passe
 on the same definitions when graded. It prints what passed, the points and the feedback, every
 line of the part's cell that the grader does not run, and any name the part needs that only a
 dropped line defines; then it names the hidden checks that grading adds, with their points, so
-that a full public score never looks like a full grade. Nothing here imports the sandbox or
-POSIX-only modules: the setup cell must import on Windows and macOS too.
+that a full public score never looks like a full grade. Nothing here imports POSIX-only modules
+(of the sandbox, only the probes and the wire format, which are plain torch): the setup cell must
+import on Windows and macOS too.
+
+It stays at the top of the package, not under ``reports/`` or ``running/``: every notebook's setup
+cell, the student bundle and nbgrader's kernel import it as ``autograder.self_check``, and it is
+the highest layer, using the framework, the assignment, running and reports alike.
 """
 from __future__ import annotations
 

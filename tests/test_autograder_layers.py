@@ -13,6 +13,7 @@ what to preload: data, not imports, so they are not edges here.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from test_package_boundaries import imported_modules
@@ -131,3 +132,20 @@ def test_the_scan_sees_a_circle_within_a_layer_and_an_undeclared_module(tmp_path
         "autograder.helpers is in no layer: add it to LAYERS",
         "circle between packages: autograder.framework -> autograder.tiny_vae -> autograder.framework",
     ]
+
+
+def named_paths() -> list[tuple[str, Path]]:
+    """Every ``autograder/...`` path the README names, and every file or folder of the module table of
+    ``autograder/README.md`` (its rows start with paths relative to ``autograder/``)."""
+    readme, own = AUTOGRADER.parent / "README.md", AUTOGRADER / "README.md"
+    named = [(f"README.md: {p}", AUTOGRADER.parent / p)
+             for p in re.findall(r"`(autograder/[\w./-]*)`", readme.read_text(encoding="utf-8"))]
+    for row in re.findall(r"^\| (`[^|]*)\|", own.read_text(encoding="utf-8"), re.M):
+        named += [(f"autograder/README.md: {p}", AUTOGRADER / p) for p in re.findall(r"`([\w./-]+(?:\.py|/))`", row)]
+    return named
+
+
+def test_the_module_maps_name_only_what_exists():
+    """The README's module map and autograder/README.md's table follow the tree (the names are read, not typed here)."""
+    assert len(named_paths()) > 40
+    assert [name for name, path in named_paths() if not path.exists()] == []

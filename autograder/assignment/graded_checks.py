@@ -15,7 +15,7 @@ def load_checks(include_hidden: bool = True) -> list[Check]:
     parts = the_assignment().part_names
     chosen = registered_checks(include_hidden)
     for c in chosen:
-        if c.task not in parts:
-            raise ValueError(f"check {c.id!r} is of {c.task!r}, which is not a part of the assignment: declare the part "
+        if c.part not in parts:
+            raise ValueError(f"check {c.id!r} is of {c.part!r}, which is not a part of the assignment: declare the part "
                              "in the solution notebook and run `python -m autograder build-index`")
-    return sorted(chosen, key=lambda c: (c.hidden, parts.index(c.task)))
+    return sorted(chosen, key=lambda c: (c.hidden, parts.index(c.part)))

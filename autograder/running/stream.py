@@ -56,7 +56,7 @@ def _planned_checks(include_hidden: bool) -> list[dict[str, Any]]:
     """The checks, loaded here only when the child died before it could list them (no student code runs here)."""
     from autograder.assignment.graded_checks import load_checks
 
-    return [{"id": c.id, "part": c.task, "question": c.question, "points": c.points, "hidden": c.hidden}
+    return [{"id": c.id, "part": c.part, "question": c.question, "points": c.points, "hidden": c.hidden}
             for c in load_checks(include_hidden)]
 
 
@@ -109,7 +109,7 @@ def stream_grading(submission: str, include_hidden: bool, answers: IO[str], zygo
             answers.flush()
 
         def plan(checks: list) -> None:
-            send({"plan": [{"id": c.id, "part": c.task, "question": c.question, "points": c.points,
+            send({"plan": [{"id": c.id, "part": c.part, "question": c.question, "points": c.points,
                             "hidden": c.hidden} for c in checks]})
 
         report = grade_submission(submission, include_hidden=include_hidden, on_plan=plan,
