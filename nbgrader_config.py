@@ -12,7 +12,7 @@ and ``GradeOutsideKernel`` replaces the autograded cells' outputs with the score
 computes outside her kernel, in its sandbox. ``KeepOnlyStudentFiles`` removes from her autograded
 folder every file that is not hers (nbgrader copies everything beside the source notebook), and
 ``MakeInert``, last in autograde and in generate_feedback, sanitizes her Markdown and outputs
-(``autograder.inert``), so nothing of hers runs when Formgrader or a feedback page shows them.
+(``autograder.reports.inert``), so nothing of hers runs when Formgrader or a feedback page shows them.
 
 ``VAE_COURSE_AUTOGRADE_EXECUTE=1`` in the environment of ``nbgrader autograde`` (or of the Jupyter
 server whose Formgrader autogrades) adds a smoke run: each submission is executed again, in fast
@@ -35,9 +35,9 @@ from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from autograder.nbgrader_files import KeepOnlyStudentFiles  # noqa: E402
-from autograder.nbgrader_grades import GradeOutsideKernel, StartGradingOutsideKernel  # noqa: E402
-from autograder.nbgrader_inert import MakeInert  # noqa: E402
+from autograder.reports.nbgrader_files import KeepOnlyStudentFiles  # noqa: E402
+from autograder.reports.nbgrader_grades import GradeOutsideKernel, StartGradingOutsideKernel  # noqa: E402
+from autograder.reports.nbgrader_inert import MakeInert  # noqa: E402
 from autograder.sandbox.grading_kernel import ExecuteWithinLimits  # noqa: E402
 
 c = get_config()  # noqa: F821  (injected by nbgrader when it reads this file)
@@ -59,17 +59,17 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # Feedback: nbgrader's page, whose summary names each part instead of "Test cell": the template in
-# autograder/nbgrader_templates/ extends nbgrader's feedback/index.html.j2, found through
+# autograder/reports/nbgrader_templates/ extends nbgrader's feedback/index.html.j2, found through
 # extra_template_paths beside the Bootstrap CSS that nbgrader puts there. Scoped to
 # GenerateFeedback, so formgrader's own pages keep nbgrader's templates.
-import autograder  # noqa: E402
+import autograder.reports  # noqa: E402
 import nbgrader  # noqa: E402
 
 _formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, MakeInert]  # nbgrader's two, then inert
 c.GenerateFeedback.HTMLExporter.template_name = "feedback_by_part"
 c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
-    os.path.join(os.path.dirname(autograder.__file__), "nbgrader_templates")]
+    os.path.join(os.path.dirname(autograder.reports.__file__), "nbgrader_templates")]
 c.GenerateFeedback.HTMLExporter.extra_template_paths = [
     os.path.join(_formgrader, "templates"),
     os.path.join(_formgrader, "static", "node_modules", "bootstrap", "dist", "css")]

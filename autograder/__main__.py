@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.supervisor import grade_supervised, skip_unused_imports
+from autograder.running.children import skip_unused_imports
+from autograder.running.supervisor import grade_supervised
 
 
 def _write(path: Path, text: str) -> None:
@@ -19,7 +20,7 @@ def _written(gradebook: Path | None, students: list[str], assignment: str) -> di
     """The written answers' points in the gradebook, by student; ``None`` (and a message) when it cannot be read."""
     if gradebook is None:
         return {}
-    from autograder.gradebook import written_points
+    from autograder.running.gradebook import written_points
 
     try:
         found = written_points(gradebook, students, assignment, assignment)
@@ -39,7 +40,7 @@ def grade(args: argparse.Namespace) -> int:
         return 2
     written: dict[str, float] = {}
     if args.gradebook is not None:  # only then: importing the batch's modules here would slow every grading
-        from autograder.batch import student_of
+        from autograder.running.batch import student_of
 
         student = args.student or student_of(args.submission.resolve())
         found = _written(args.gradebook, [student], args.assignment)
@@ -48,7 +49,7 @@ def grade(args: argparse.Namespace) -> int:
         written = found.get(student, {})
     report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
     report.written = written
-    from autograder.report import feedback_markdown, gradescope_results, summary_table  # once the child has started
+    from autograder.reports.report import feedback_markdown, gradescope_results, summary_table  # once the child has started
 
     if failure:
         print(f"{log.strip()[-3000:]}\ngrading did not finish: {failure}", file=sys.stderr)
@@ -61,7 +62,7 @@ def grade(args: argparse.Namespace) -> int:
 
 
 def grade_batch(args: argparse.Namespace) -> int:
-    from autograder.batch import (Outputs, OutputsNotWritten, find_submissions, grade_class, not_ours, points_text,
+    from autograder.running.batch import (Outputs, OutputsNotWritten, find_submissions, grade_class, not_ours, points_text,
                                   total, total_max, write_class_report)
 
     missing = [str(d) for d in args.dirs if not d.is_dir()]
@@ -103,7 +104,7 @@ def grade_batch(args: argparse.Namespace) -> int:
 
 
 def bundle(args: argparse.Namespace) -> int:
-    from autograder.bundles import build_gradescope_bundle, build_student_bundle
+    from autograder.assignment.bundles import build_gradescope_bundle, build_student_bundle
 
     print(f"wrote {build_student_bundle(args.out / 'vae-course-student.zip')}")
     print(f"wrote {build_gradescope_bundle(args.out / 'vae-course-gradescope.zip', args.torch_index_url)}")
@@ -111,7 +112,7 @@ def bundle(args: argparse.Namespace) -> int:
 
 
 def build_index(args: argparse.Namespace) -> int:
-    from autograder.build_index import write_index
+    from autograder.assignment.build_index import write_index
 
     changed = write_index(args.notebook)
     print("\n".join(f"wrote {path}" for path in changed) or "the index was up to date")
@@ -160,11 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="PyTorch's CPU wheel index: Gradescope's setup.sh installs CPU-only torch from it")
     release.set_defaults(run=bundle)
     index = commands.add_parser("build-index", help="copy the parts, points and hidden check names from the solution "
-                                "notebook and the checks into assignment_index.py and README.md")
+                                "notebook and the checks into autograder/assignment/index.py and README.md")
     index.add_argument("--notebook", type=Path, help="the solution notebook (default: solutions/vae/vae.ipynb)")
     index.set_defaults(run=build_index)
     recorder = commands.add_parser("record", help="compute what the public checks compare with, from the grader's own "
-                                   "specification, into autograder/recorded/")
+                                   "specification, into autograder/assignment/recorded/")
     recorder.set_defaults(run=record)
     return parser
 

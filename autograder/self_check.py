@@ -7,8 +7,13 @@ one in a fresh namespace, as the grader's worker runs them, so a part that passe
 on the same definitions when graded. It prints what passed, the points and the feedback, every
 line of the part's cell that the grader does not run, and any name the part needs that only a
 dropped line defines; then it names the hidden checks that grading adds, with their points, so
-that a full public score never looks like a full grade. Nothing here imports the sandbox or
-POSIX-only modules: the setup cell must import on Windows and macOS too.
+that a full public score never looks like a full grade. Nothing here imports POSIX-only modules
+(of the sandbox, only the probes and the wire format, which are plain torch): the setup cell must
+import on Windows and macOS too.
+
+It stays at the top of the package, not under ``reports/`` or ``running/``: every notebook's setup
+cell, the student bundle and nbgrader's kernel import it as ``autograder.self_check``, and it is
+the highest layer, using the framework, the assignment, running and reports alike.
 """
 from __future__ import annotations
 
@@ -18,12 +23,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder.assignment import the_assignment
-from autograder.checks import load_checks
-from autograder.errors import describe_local
-from autograder.render import counted, part_lines, points, score_of
-from autograder.results import CheckResult, blocked_tasks, run_check
-from autograder.students import LocalStudent
+from autograder.assignment.parts import the_assignment
+from autograder.assignment.graded_checks import load_checks
+from autograder.framework.errors import describe_local
+from autograder.reports.render import counted, part_lines, points, score_of
+from autograder.framework.results import CheckResult, blocked_parts, run_check
+from autograder.running.students import LocalStudent
 
 UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 
@@ -65,10 +70,10 @@ def graded_namespace(cells: list[str]):  # noqa: ANN201 (namespace, Definitions,
     return namespace, definitions, errors
 
 
-def _what_the_grader_drops(task: str, definitions, results: list[CheckResult]) -> list[str]:
+def _what_the_grader_drops(part: str, definitions, results: list[CheckResult]) -> list[str]:
     """Each line of the part's cell that the grader does not run, and the dropped line behind each name the
     part's code found undefined."""
-    cell = max((s.cell for s in definitions.statements if task in s.names), default=None)
+    cell = max((s.cell for s in definitions.statements if part in s.names), default=None)
     notes = [d.message(f"In [{d.cell}]") for d in definitions.dropped if d.cell == cell]
     for name in dict.fromkeys(m for r in results for m in UNDEFINED.findall(r.message)):
         where = [d for d in definitions.dropped if name in d.names]
@@ -79,29 +84,29 @@ def _what_the_grader_drops(task: str, definitions, results: list[CheckResult]) -
     return notes
 
 
-def self_check(task: str, namespace: dict[str, Any]) -> None:
-    """Print the public checks of ``task`` run on what the grader takes from this kernel's cells (pass
+def self_check(part: str, namespace: dict[str, Any]) -> None:
+    """Print the public checks of ``part`` run on what the grader takes from this kernel's cells (pass
     ``globals()``); outside IPython, on ``namespace`` itself."""
-    part = the_assignment().part(task)
-    checks = [c for c in load_checks(include_hidden=False) if c.task == task]
+    declared = the_assignment().part(part)
+    checks = [c for c in load_checks(include_hidden=False) if c.part == part]
     cells = _kernel_cells(namespace)
     definitions, blocked, defined = None, {}, set(namespace)
     if cells is not None:
         namespace, definitions, errors = graded_namespace(cells)
-        blocked, defined = blocked_tasks(definitions, errors), set(definitions.names)
+        blocked, defined = blocked_parts(definitions, errors), set(definitions.names)
     with tempfile.TemporaryDirectory() as data_dir:
         student = LocalStudent(namespace, Path(data_dir))
         results = [run_check(check, student, defined, blocked) for check in checks]
     print("\n".join(part_lines(results)))
     if definitions is not None:
-        for note in _what_the_grader_drops(task, definitions, results):
+        for note in _what_the_grader_drops(part, definitions, results):
             print(f"Note: {note}")
-    print(f"public checks of {task}: {score_of(results)} points, of {points(part.points)} for this part.")
-    hidden = the_assignment().hidden_checks.get(task, ())
+    print(f"public checks of {part}: {score_of(results)} points, of {points(declared.points)} for this part.")
+    hidden = the_assignment().hidden_checks.get(part, ())
     if hidden:
         names = ", ".join(f"{name} ({points(p)})" for name, p in hidden)
         print(f"At grading, {counted(len(hidden), 'hidden check')} worth {counted(sum(p for _, p in hidden), 'point')} "
               f"also run{'s' if len(hidden) == 1 else ''} on inputs you do not see: {names}.")
     failed = [r for r in results if r.score < r.points]
     if failed and os.environ.get("NBGRADER_VALIDATING"):  # set by nbgrader validate and the Validate button
-        raise SelfCheckFailed(f"{counted(len(failed), 'public check')} of {task} failed (see above)")
+        raise SelfCheckFailed(f"{counted(len(failed), 'public check')} of {part} failed (see above)")

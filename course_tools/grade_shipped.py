@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.grading import grade_submission
-from autograder.report import feedback_markdown, gradescope_results, summary_table
+from autograder.running.grading import grade_submission
+from autograder.reports.report import feedback_markdown, gradescope_results, summary_table
 from course_tools.course_build import COURSE, SOLUTIONS
 
 

@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from autograder.bundles import build_student_bundle
+from autograder.assignment.bundles import build_student_bundle
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.bundles import REPO_ROOT, build_gradescope_bundle
+from autograder.assignment.bundles import REPO_ROOT, build_gradescope_bundle
 
 CPU_INDEX = "https://wheels.example/cpu"  # a stand-in for PyTorch's CPU wheel index: nothing is fetched
 LOCK = (REPO_ROOT / "requirements.lock").read_text().splitlines()

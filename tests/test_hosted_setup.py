@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from autograder.bundles import build_student_bundle
+from autograder.assignment.bundles import build_student_bundle
 from course_tools.course_build import SOLUTIONS
 
 

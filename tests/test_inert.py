@@ -1,4 +1,4 @@
-"""Does ``autograder.inert`` leave nothing that runs, while formatting, math and PNG figures survive?
+"""Does ``autograder.reports.inert`` leave nothing that runs, while formatting, math and PNG figures survive?
 
 The browser test (test_inert_in_browser.py) shows it in Formgrader and the feedback page; these
 check the sanitizer itself, fast, on the same kinds of payload.
@@ -12,7 +12,7 @@ import pytest
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from autograder.inert import inert_html, inert_markdown, inert_notebook, inert_output
+from autograder.reports.inert import inert_html, inert_markdown, inert_notebook, inert_output
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 ACTIVE_TAGS = {"script", "iframe", "svg", "object", "embed", "form", "style"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 from course_tools.course_build import REPO_ROOT, SOLUTIONS
 
 README = (REPO_ROOT / "README.md").read_text()

@@ -35,7 +35,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 from nbgrader.api import Gradebook
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 from course_tools.course_build import REPO_ROOT, SOLUTIONS
 from headless_chromium import Chromium, chromium_path  # tests/ is on sys.path (pytest's rootdir import)
 from test_inert_in_browser import PROBE, _Hits, _run, _start_formgrader

@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import the_assignment
-from autograder.checks import load_checks
-from autograder.nbgrader_grades import TEST_PREFIX, autograded_cells
+from autograder.assignment.parts import the_assignment
+from autograder.assignment.graded_checks import load_checks
+from autograder.reports.nbgrader_grades import TEST_PREFIX, autograded_cells
 from course_tools.course_build import COURSE, REPO_ROOT, SOLUTIONS
 
 REFERENCE = SOLUTIONS / "vae" / "vae.ipynb"
@@ -24,7 +24,7 @@ def test_each_part_has_one_autograded_cell_worth_its_checks():
     """Is there one test cell per graded part, worth exactly the points of that part's checks?"""
     points: dict[str, float] = {}
     for check in load_checks():
-        points[check.task] = points.get(check.task, 0) + check.points
+        points[check.part] = points.get(check.part, 0) + check.points
     cells = autograded_cells(nbformat.read(REFERENCE, as_version=4))
     cell_points = {c.metadata.nbgrader.grade_id.removeprefix(TEST_PREFIX): c.metadata.nbgrader.points for c in cells}
     assert cell_points == points

@@ -35,5 +35,5 @@ def test_vae_course_imports_nothing_from_the_grader_or_the_tooling(path):
 def test_the_scan_sees_imports_inside_functions(tmp_path):
     """Would a lazy import in a function body be found, so that the scan's silence means something?"""
     planted = tmp_path / "planted.py"
-    planted.write_text("def grade():\n    from autograder.grading import grade_submission\n    import course_tools\n")
-    assert imported_modules(planted) == {"autograder.grading", "course_tools"}
+    planted.write_text("def grade():\n    from autograder.running.grading import grade_submission\n    import course_tools\n")
+    assert imported_modules(planted) == {"autograder.running.grading", "course_tools"}

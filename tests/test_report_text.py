@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import re
 
-from autograder.grading import CheckResult, GradeReport
-from autograder.nbgrader_grades import part_feedback
-from autograder.report import feedback_markdown, gradescope_results, summary_table
-from autograder.errors import StudentError
-from autograder.text import REPLACEMENT, readable
+from autograder.running.grading import CheckResult, GradeReport
+from autograder.reports.nbgrader_grades import part_feedback
+from autograder.reports.report import feedback_markdown, gradescope_results, summary_table
+from autograder.framework.errors import StudentError
+from autograder.framework.text import REPLACEMENT, readable
 
 NASTY = "lone \ud800 surrogate, escape \x1b[2J\x1b]0;pwned\x07, bell \x07, bidi \u202eevil, nul \x00, cr \r"
 
@@ -51,7 +51,7 @@ def test_feedback_and_nbgrader_cells_show_a_check_the_same_way():
 
 def test_counts_take_their_word_in_the_right_number():
     """"1 hidden check worth 1 points" once reached students."""
-    from autograder.render import counted
+    from autograder.reports.render import counted
 
     assert [counted(1, "point"), counted(0.5, "point"), counted(2, "hidden check")] == \
         ["1 point", "0.5 points", "2 hidden checks"]
@@ -76,7 +76,7 @@ def test_markdown_feedback_shows_a_submissions_html_and_links_as_text():
 
 def test_results_json_writes_scores_one_way_and_counts_the_written_answers():
     """Are scores written as 17, never 17.0, and is each written answer graded, not graded yet or unanswered?"""
-    from autograder.assignment import the_assignment
+    from autograder.assignment.parts import the_assignment
 
     assignment = the_assignment()
     results = [CheckResult("a.one", "a", "One?", 2, 2.0, False, "Passed."),

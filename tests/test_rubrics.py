@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 from course_tools.course_build import COURSE, SOLUTIONS
 
 SOURCE = SOLUTIONS / "vae" / "vae.ipynb"

@@ -23,9 +23,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import the_assignment
-from autograder.bundles import STUDENT_README, build_student_bundle
-from autograder.checks import load_checks
+from autograder.assignment.parts import the_assignment
+from autograder.assignment.bundles import STUDENT_README, build_student_bundle
+from autograder.assignment.graded_checks import load_checks
 from course_tools.course_build import SOLUTIONS
 
 SOLUTION = SOLUTIONS / "vae" / "vae.ipynb"

@@ -13,21 +13,21 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder.__main__ import build_parser, main
-from autograder.assignment import the_assignment
-from autograder.batch import (Outputs, class_report, find_submissions, points_text, read_records, student_of,
+from autograder.assignment.parts import the_assignment
+from autograder.running.batch import (Outputs, class_report, find_submissions, points_text, read_records, student_of,
                               with_written, write_csv)
-from autograder.gradebook import written_points
-from autograder.submission import NotAFile, find_notebook
-from autograder.supervisor import assemble
+from autograder.running.gradebook import written_points
+from autograder.running.submission import NotAFile, find_notebook
+from autograder.running.stream import assemble
 from small_disk import run_on_small_disk
 
-PLAN = [{"id": f"part.check{n}", "task": "part", "question": f"Question {n}?", "points": 2, "hidden": n == 2}
+PLAN = [{"id": f"part.check{n}", "part": "part", "question": f"Question {n}?", "points": 2, "hidden": n == 2}
         for n in range(3)]
 
 
 def _result(number: int, score: float) -> str:
     check = PLAN[number]
-    return json.dumps({"result": {"id": check["id"], "task": "part", "question": check["question"], "points": 2,
+    return json.dumps({"result": {"id": check["id"], "part": "part", "question": check["question"], "points": 2,
                                   "score": score, "hidden": check["hidden"], "message": "Passed.", "seconds": 0.1,
                                   "stopped": False}})
 
@@ -100,9 +100,9 @@ def test_scores_are_formatted_one_way():
 def _record(student: str, score: float, seconds: float, message: str = "wrong") -> dict:
     return {"student": student, "submission": student, "score": score, "max_score": 4, "seconds": seconds,
             "failure": None, "notes": [], "checks": [
-                {"id": "a.one", "task": "a", "points": 2, "score": 2 if score >= 2 else 0, "hidden": False,
+                {"id": "a.one", "part": "a", "points": 2, "score": 2 if score >= 2 else 0, "hidden": False,
                  "message": "Passed." if score >= 2 else message},
-                {"id": "a.two", "task": "a", "points": 2, "score": 2 if score == 4 else 0, "hidden": True,
+                {"id": "a.two", "part": "a", "points": 2, "score": 2 if score == 4 else 0, "hidden": True,
                  "message": "Passed." if score == 4 else "hidden | lost"}]}
 
 
@@ -186,7 +186,7 @@ def test_written_points_come_from_the_gradebook(tmp_path):
 FULL_DISK_LEDGER = """
 import json, os, sys
 from pathlib import Path
-from autograder.batch import Outputs, _Ledger, read_records
+from autograder.running.batch import Outputs, _Ledger, read_records
 folder = Path(sys.argv[1])
 outputs, records, ids = Outputs(folder / "grades.csv"), json.loads(sys.argv[2]), ["a.one", "a.two"]
 ledger = _Ledger(outputs, {}, ids)

@@ -1,12 +1,12 @@
 """Public checks of make_cifar10_loaders, on random pixels written in CIFAR-10's on-disk format."""
 import torch
 
-from autograder import expect
-from autograder.checks import check
-from autograder.fixtures import CIFAR_TEST, CIFAR_TRAIN, cifar10_arrays, cifar10_fixture
+from autograder.framework import expect
+from autograder.framework.registry import check
+from autograder.assignment.fixtures import CIFAR_TEST, CIFAR_TRAIN, cifar10_arrays, cifar10_fixture
 
 
-@check("cifar10.batches", task="make_cifar10_loaders", points=1,
+@check("cifar10.batches", part="make_cifar10_loaders", points=1,
        feedback="Wrap torchvision.datasets.CIFAR10(root, train=True/False, download=download, "
                 "transform=transforms.ToTensor()) in DataLoaders with batch_size images per batch.")
 def loaders_give_tensor_batches_of_both_splits(student):
@@ -21,7 +21,7 @@ def loaders_give_tensor_batches_of_both_splits(student):
             f"{split} images are not floats in [0, 1]")
 
 
-@check("cifar10.order_and_values", task="make_cifar10_loaders", points=1,
+@check("cifar10.order_and_values", part="make_cifar10_loaders", points=1,
        feedback="Use transforms.ToTensor() alone (pixel / 255, channels first, no normalisation), shuffle the "
                 "training loader and not the test loader.")
 def test_batch_in_order_with_totensor_values_and_training_batch_shuffled(student):

@@ -1,12 +1,12 @@
 """Public checks of FFHQDataset, on thumbnail trees in FFHQ's layout written by the grader."""
 import torch
 
-from autograder import expect
-from autograder.checks import check
-from autograder.fixtures import ffhq_fixture, written_image
+from autograder.framework import expect
+from autograder.framework.registry import check
+from autograder.assignment.fixtures import ffhq_fixture, written_image
 
 
-@check("ffhq.length_and_items", task="FFHQDataset", points=1,
+@check("ffhq.length_and_items", part="FFHQDataset", points=1,
        feedback="List every .png below root, in subfolders too (Path(root).rglob('*.png'), which skips LICENSE.txt), "
                 "sorted; __len__ is their number and __getitem__(i) returns image i as a float tensor (3, H, W) in "
                 "[0, 1].")
@@ -19,7 +19,7 @@ def counts_the_pngs_and_returns_them_in_order(student):
         expect.close(item, written_image(root, index, 5), f"item {index}", atol=1e-6)
 
 
-@check("ffhq.rgb_and_transform", task="FFHQDataset", points=1,
+@check("ffhq.rgb_and_transform", part="FFHQDataset", points=1,
        feedback="Convert every image with .convert('RGB') (grey images get 3 channels, RGBA images lose alpha) and, "
                 "when a transform is given, return transform(image) of that RGB PIL image.")
 def grey_images_become_rgb_and_the_transform_is_applied(student):

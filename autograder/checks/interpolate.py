@@ -6,13 +6,13 @@ mode returned (``tiny_vae``). The hidden checks repeat this on other images, siz
 """
 import torch
 
-from autograder import expect
-from autograder.checks import check
+from autograder.framework import expect
+from autograder.framework.registry import check
 from autograder.checks.sampling import decoded_by, expect_distinct_latents, expect_eval_without_gradients
 from autograder.tiny_vae import TinyVAE
 
 
-@check("interpolate.shape", task="interpolate", points=1,
+@check("interpolate.shape", part="interpolate", points=1,
        feedback="interpolate returns the decoded frames stacked as (num_steps, C, H, W), both ends included: "
                 "what vae.decode gives for the latent points, not pixels mixed afterwards.")
 def returns_num_steps_frames(student):
@@ -22,7 +22,7 @@ def returns_num_steps_frames(student):
     decoded_by(TinyVAE(4, (3, 8, 8), 1), frames, 5, "the frames")
 
 
-@check("interpolate.ends_and_middle", task="interpolate", points=1,
+@check("interpolate.ends_and_middle", part="interpolate", points=1,
        feedback="Encode both images and take the posterior means mu1, mu2 (not random samples); the frames decode "
                 "evenly spaced points from mu1 to mu2 with both ends included (torch.linspace(0, 1, num_steps)), "
                 "interpolating the latent vectors, not the pixels.")
@@ -39,7 +39,7 @@ def three_frames_decode_mu1_the_midpoint_and_mu2(student):
             expect.close(frames[index], model.decode(point)[0], what)
 
 
-@check("interpolate.eval_mode_no_grad", task="interpolate", points=1,
+@check("interpolate.eval_mode_no_grad", part="interpolate", points=1,
        feedback="Put the model in evaluation mode (vae.eval()) and decode under torch.no_grad(): a model in training "
                 "mode or tracking gradients may decode differently, and the frames must not keep a graph.")
 def decodes_in_eval_mode_without_gradients(student):

@@ -4,13 +4,13 @@ Every verdict rests on recomputation: the grader sets every parameter of the stu
 (``model_roles``), runs its ``encode``, ``decode`` and ``forward`` on grader-chosen inputs, and
 compares what they return with what the specified architecture computes from the same values.
 These public checks compare with values recorded from the grader's specification for their fixed
-settings (``autograder.recorded``); the hidden checks compute them live for other settings.
+settings (``autograder.assignment.recorded``); the hidden checks compute them live for other settings.
 """
 from __future__ import annotations
 
-from autograder.checks import CHECK_SECONDS, check
-from autograder.model_runs import Run, assert_agrees, assert_gradients
-from autograder.recorded import recorded
+from autograder.framework.registry import CHECK_SECONDS, check
+from autograder.framework.model_runs import Run, assert_agrees, assert_gradients
+from autograder.assignment.recorded import recorded
 
 CONV_CONFIGS = [  # (batch, constructor arguments)
     (2, dict(in_channels=3, hidden_dim=4, latent_dim=5, num_layers=3, image_size=32)),
@@ -39,7 +39,7 @@ VAE_GRADIENTS = Run("VAE", SMALL_VAE, 2, (116,))
 ENCODE_DECODE = ("mu", "logvar", "decoded")
 
 
-@check("conv_vae.shapes", task="ConvVAE", points=2,
+@check("conv_vae.shapes", part="ConvVAE", points=2,
        feedback="encode must return (mu, logvar) of shape (B, latent_dim), decode and forward images of the input's "
                 "shape: compute the feature-map size from image_size // 2**num_layers and never hard-code the "
                 "batch size (x.flatten(1), z.view(len(z), ...)).")
@@ -49,7 +49,7 @@ def conv_vae_returns_the_contract_shapes(student):
         assert_agrees(student, run, expected, strict=True)
 
 
-@check("conv_vae.layers", task="ConvVAE", points=2,
+@check("conv_vae.layers", part="ConvVAE", points=2,
        feedback="The encoder is num_layers Conv2d(kernel_size=4, stride=2, padding=1) with hidden_dim * 2**i output "
                 "channels, each followed by a ReLU, then the mu and logvar heads; the decoder mirrors it: "
                 "Linear(latent_dim, features) + ReLU, then ConvTranspose2d(kernel_size=4, stride=2, padding=1) "
@@ -61,7 +61,7 @@ def conv_layers_follow_the_description(student):
     assert_agrees(student, CONV_LAYERS["decoder"], expected["decoder"], ("decoded",))
 
 
-@check("conv_vae.ends_in_sigmoid", task="ConvVAE", points=1,
+@check("conv_vae.ends_in_sigmoid", part="ConvVAE", points=1,
        feedback="The decoder must end with exactly one sigmoid after the last ConvTranspose2d, so values lie in "
                 "[0, 1] as BCE needs: not Tanh, not ReLU, not missing, not applied twice.")
 def conv_decoder_output_is_one_sigmoid(student):
@@ -69,7 +69,7 @@ def conv_decoder_output_is_one_sigmoid(student):
     assert_agrees(student, CONV_SIGMOID, recorded("conv_vae.ends_in_sigmoid"), ("decoded",), "sigmoid")
 
 
-@check("conv_vae.default_size", task="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # 52.8 M values to set
+@check("conv_vae.default_size", part="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # 52.8 M values to set
        feedback="ConvVAE() with its default arguments (hidden_dim=400, latent_dim=20, num_layers=3, image_size=32) "
                 "should have about 52.8 M parameters: check the channel doubling and the defaults.")
 def default_model_has_the_assignments_size(student):
@@ -77,7 +77,7 @@ def default_model_has_the_assignments_size(student):
     assert_agrees(student, CONV_DEFAULT, recorded("conv_vae.default_size"), ("decoded",))  # encode's convolutions: time
 
 
-@check("conv_vae.every_layer_learns", task="ConvVAE", points=1,
+@check("conv_vae.every_layer_learns", part="ConvVAE", points=1,
        feedback="Every parameter must get a gradient from the loss: use every layer you create (both heads) in "
                 "forward, and do not detach anything or run it under torch.no_grad().")
 def conv_backward_reaches_every_parameter(student):
@@ -85,7 +85,7 @@ def conv_backward_reaches_every_parameter(student):
     assert_gradients(student, CONV_GRADIENTS, recorded("conv_vae.every_layer_learns"))
 
 
-@check("vae.shapes", task="VAE", points=1,
+@check("vae.shapes", part="VAE", points=1,
        feedback="VAE.encode takes images (B, 1, 28, 28) (flatten them) and returns (mu, logvar) of shape (B, 20); "
                 "decode and forward return images (B, 1, 28, 28).")
 def mlp_vae_returns_the_contract_shapes(student):
@@ -94,7 +94,7 @@ def mlp_vae_returns_the_contract_shapes(student):
         assert_agrees(student, run, expected, strict=True)
 
 
-@check("vae.image_shape", task="VAE", points=1,
+@check("vae.image_shape", part="VAE", points=1,
        feedback="VAE(image_shape=(C, H, W)) is a model of C*H*W pixels: encode flattens (B, C, H, W) and decode "
                 "returns (B, C, H, W); the comparison trains VAE(image_shape=(3, 32, 32)) on CIFAR-10.")
 def mlp_vae_honours_image_shape(student):
@@ -102,7 +102,7 @@ def mlp_vae_honours_image_shape(student):
     assert_agrees(student, VAE_IMAGE_SHAPE, recorded("vae.image_shape"), strict=True)
 
 
-@check("vae.architecture", task="VAE", points=1,
+@check("vae.architecture", part="VAE", points=1,
        feedback="VAE is 784 -> 400 (ReLU) -> mu and logvar heads of 20, and 20 -> 400 (ReLU) -> 784: 652,824 "
                 "parameters.")
 def mlp_vae_is_784_400_20(student):
@@ -110,14 +110,14 @@ def mlp_vae_is_784_400_20(student):
     assert_agrees(student, VAE_ARCHITECTURE, recorded("vae.architecture"), ENCODE_DECODE)
 
 
-@check("vae.ends_in_sigmoid", task="VAE", points=1,
+@check("vae.ends_in_sigmoid", part="VAE", points=1,
        feedback="VAE's decoder must end with exactly one sigmoid so that values lie in [0, 1].")
 def mlp_decoder_output_is_one_sigmoid(student):
     """Is each of VAE's output values the sigmoid of what its last linear layer computes?"""
     assert_agrees(student, VAE_SIGMOID, recorded("vae.ends_in_sigmoid"), ("decoded",), "sigmoid")
 
 
-@check("vae.every_layer_learns", task="VAE", points=1,
+@check("vae.every_layer_learns", part="VAE", points=1,
        feedback="Every parameter of VAE must get a gradient from the loss: use every layer (both heads) in forward.")
 def mlp_backward_reaches_every_parameter(student):
     """Does one backward pass on a batch of two give every parameter of VAE the right gradient?"""

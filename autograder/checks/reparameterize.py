@@ -8,9 +8,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import expect
-from autograder.checks import check, examples
-from autograder.errors import StudentError
+from autograder.framework import expect
+from autograder.framework.registry import check, examples
+from autograder.framework.errors import StudentError
 
 
 def sampled(z: torch.Tensor | None, mu: torch.Tensor, what: str = "z") -> torch.Tensor:
@@ -31,7 +31,7 @@ def expect_standard_noise(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
     return eps
 
 
-@check("reparameterize.shape_and_dtype", task="reparameterize", points=1,
+@check("reparameterize.shape_and_dtype", part="reparameterize", points=1,
        feedback="z must have the shape and dtype of mu for any batch and latent size: draw eps with "
                 "torch.randn_like(std) rather than with a fixed size such as torch.randn(32, 20).")
 @examples(12)
@@ -47,7 +47,7 @@ def shape_and_dtype_follow_the_inputs(student, batch, latent, double):
     expect.close(still, mu, "z for logvar = -40 (a standard deviation of 2e-9)", atol=1e-6, rtol=1e-6)
 
 
-@check("reparameterize.std", task="reparameterize", points=1,
+@check("reparameterize.std", part="reparameterize", points=1,
        feedback="z must be distributed as N(mu, exp(logvar)): std = exp(0.5 * logvar) (not exp(logvar), not the "
                 "variance), eps ~ N(0, 1), and no shortcut that returns mu.")
 def sample_mean_is_mu_and_sample_std_is_exp_half_logvar(student):
@@ -61,7 +61,7 @@ def sample_mean_is_mu_and_sample_std_is_exp_half_logvar(student):
         expect.close(z.std(0), torch.tensor([1.0, 2.718281828]), "the standard deviation of z", atol=0, rtol=0.04)
 
 
-@check("reparameterize.one_eps_per_element", task="reparameterize", points=1,
+@check("reparameterize.one_eps_per_element", part="reparameterize", points=1,
        feedback="Draw a separate eps for every element of mu (torch.randn_like(std)), on mu's device and in mu's "
                 "dtype: not one eps shared by the batch or the latent dimensions, not a CPU or float32 tensor such as "
                 "torch.randn(std.shape).")
@@ -99,7 +99,7 @@ def expect_vector_jacobian_product(result: dict, mu: torch.Tensor, cotangent: to
     expect.close(result["logvar_grad"], 0.5 * (z - mu) * cotangent, "the gradient with respect to logvar")
 
 
-@check("reparameterize.gradients_flow", task="reparameterize", points=1,
+@check("reparameterize.gradients_flow", part="reparameterize", points=1,
        feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
                 "logvar themselves, without .detach(), .data or torch.no_grad().")
 def gradients_reach_mu_and_logvar_on_one_input(student):

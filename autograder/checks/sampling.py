@@ -7,8 +7,8 @@ evaluation mode without gradients (a model lent with ``tells_mode`` shifts its o
 """
 import torch
 
-from autograder import expect
-from autograder.checks import check
+from autograder.framework import expect
+from autograder.framework.registry import check
 from autograder.tiny_vae import Inversion, TinyVAE, invert_decoder
 
 
@@ -39,7 +39,7 @@ def expect_distinct_latents(inversion: Inversion, what: str) -> None:
     assert distinct == len(inversion.z), f"{what} decode only {distinct} different z among {len(inversion.z)}"
 
 
-@check("sample_images.shape", task="sample_images", points=1,
+@check("sample_images.shape", part="sample_images", points=1,
        feedback="sample_images returns num_samples decoded images (num_samples, C, H, W): what vae.decode(z) gives.")
 def returns_num_samples_images(student):
     """Does sample_images(vae, 5) return five images of the model's shape, decoded by the model?"""
@@ -47,7 +47,7 @@ def returns_num_samples_images(student):
     decoded_by(TinyVAE(6, (3, 8, 8), 3), images, 5, "the samples")
 
 
-@check("sample_images.normal_latents", task="sample_images", points=1,
+@check("sample_images.normal_latents", part="sample_images", points=1,
        feedback="Decode z ~ N(0, I) of shape (num_samples, vae.latent_dim): torch.randn (not torch.rand) on the "
                 "model's device, using vae.latent_dim rather than a fixed 20.")
 def decodes_standard_normal_vectors(student):
@@ -58,7 +58,7 @@ def decodes_standard_normal_vectors(student):
     expect.close(z.std(0), torch.ones(6), "the standard deviation of z", atol=0.1, rtol=0)
 
 
-@check("sample_images.eval_no_grad", task="sample_images", points=1,
+@check("sample_images.eval_no_grad", part="sample_images", points=1,
        feedback="Call vae.eval() and decode under torch.no_grad(): a model in training mode or tracking gradients "
                 "may decode differently (dropout, batch norm), and samples must not keep a graph.")
 def samples_in_eval_mode_without_gradients(student):

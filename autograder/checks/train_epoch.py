@@ -2,7 +2,7 @@
 
 Each check lends ``train_epoch`` the objects of a fixed ``Scenario`` and compares what it
 returned and the weights it left with what the correct epoch gives from the same start: the
-grader's own replay (``autograder/hidden/``), recorded for these scenarios (``autograder/recorded/``).
+grader's own replay (``autograder/hidden/``), recorded for these scenarios (``autograder/assignment/recorded/``).
 A scenario makes its check's mistake show and keeps the others out of the way: with a learning
 rate of 0 the weights never move, so only the forward passes shape the returned loss; with one
 image per batch, dividing by the batch size changes nothing. What the worker reports about the
@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from autograder.checks import Student, check
-from autograder.recorded import recorded
+from autograder.framework.registry import Student, check
+from autograder.assignment.recorded import recorded
 from autograder.sandbox.loop_harness import LoopVAE, Scenario, weights
 
 RETURNS_FLOAT = Scenario(seed=0, count=6, batch_size=1, lr=0.0)
@@ -81,7 +81,7 @@ def loop_report(epochs: list[dict[str, Any]]) -> str:
     return ""
 
 
-@check("train_epoch.returns_float", task="train_epoch", points=1,
+@check("train_epoch.returns_float", part="train_epoch", points=1,
        feedback="Add up each batch's loss as a number, loss.item(): summing the tensors keeps every batch's graph "
                 "in memory, and the function must return a float.")
 def returns_a_float(student):
@@ -94,7 +94,7 @@ def returns_a_float(student):
     assert mismatch is None, mismatch
 
 
-@check("train_epoch.mean_per_image", task="train_epoch", points=2,
+@check("train_epoch.mean_per_image", part="train_epoch", points=2,
        feedback="Return the sum of the batches' summed losses divided by the number of images seen: "
                 "vae_loss is already a sum over the batch, so divide once.")
 def returns_the_mean_loss_per_image(student):
@@ -103,7 +103,7 @@ def returns_the_mean_loss_per_image(student):
     assert mismatch is None, mismatch
 
 
-@check("train_epoch.weight_updates", task="train_epoch", points=1,
+@check("train_epoch.weight_updates", part="train_epoch", points=1,
        feedback="Each step: forward pass, vae_loss, optimizer.zero_grad(), loss.backward(), optimizer.step().")
 def updates_the_weights_as_the_loop_should(student):
     """After three epochs, are the model's weights those of zero_grad, backward and one step on every batch?"""

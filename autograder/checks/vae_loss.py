@@ -3,8 +3,8 @@ import math
 
 import torch
 
-from autograder import expect
-from autograder.checks import check
+from autograder.framework import expect
+from autograder.framework.registry import check
 
 LN2 = math.log(2)
 
@@ -17,7 +17,7 @@ def one_number(loss: torch.Tensor | None) -> torch.Tensor:
     return loss
 
 
-@check("vae_loss.hand_computed", task="vae_loss", points=2,
+@check("vae_loss.hand_computed", part="vae_loss", points=2,
        feedback="vae_loss must return one 0-dim tensor: BCE summed over pixels and batch plus "
                 "KL = -0.5 * sum(1 + logvar - mu**2 - exp(logvar)).")
 def matches_a_value_worked_out_by_hand(student):
@@ -27,7 +27,7 @@ def matches_a_value_worked_out_by_hand(student):
     expect.close(one_number(result["loss"]), torch.tensor(2 * LN2 + 0.5), "the loss")
 
 
-@check("vae_loss.kl_value", task="vae_loss", points=1,
+@check("vae_loss.kl_value", part="vae_loss", points=1,
        feedback="The KL term is -0.5 * sum(1 + logvar - mu**2 - exp(logvar)) summed over every latent dimension "
                 "and image, with the 0.5, the '1 +' and a minus sign; at mu = 0, logvar = 0 it is 0.")
 def kl_of_known_gaussians(student):
@@ -41,7 +41,7 @@ def kl_of_known_gaussians(student):
     expect.close(shifted, torch.tensor(0.5 * (7 - 2 * LN2)), "the loss at mu = 2, logvar = ln 4", atol=1e-4)
 
 
-@check("vae_loss.sums_over_batch", task="vae_loss", points=1,
+@check("vae_loss.sums_over_batch", part="vae_loss", points=1,
        feedback="Sum over the batch and the pixels (reduction='sum'): no mean, no division by the batch size, "
                 "so a batch of three copies of an image costs three times as much as the image alone.")
 def a_repeated_batch_costs_its_size_times_as_much(student):
@@ -54,7 +54,7 @@ def a_repeated_batch_costs_its_size_times_as_much(student):
     expect.close(three, 3 * one, "the loss of three copies, compared with three times one copy,")
 
 
-@check("vae_loss.scalar_and_finite", task="vae_loss", points=1,
+@check("vae_loss.scalar_and_finite", part="vae_loss", points=1,
        feedback="Return a single finite 0-dim tensor (a sum, not per-image values), also when a reconstruction "
                 "is exactly 0 or 1: F.binary_cross_entropy clamps the logarithm for you.")
 def is_a_finite_scalar_at_the_edges(student):

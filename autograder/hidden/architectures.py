@@ -12,7 +12,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from autograder.model_roles import settings
+from autograder.framework.model_roles import settings
 from autograder.sandbox.loop_harness import stand_in_objective
 from autograder.sandbox.probes import stand_in_sample
 

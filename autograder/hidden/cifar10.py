@@ -1,12 +1,12 @@
 """Hidden checks of make_cifar10_loaders."""
 import torch
 
-from autograder import expect
-from autograder.checks import check
-from autograder.fixtures import cifar10_arrays, cifar10_fixture
+from autograder.framework import expect
+from autograder.framework.registry import check
+from autograder.assignment.fixtures import cifar10_arrays, cifar10_fixture
 
 
-@check("cifar10.values_and_shuffling", task="make_cifar10_loaders", points=2,
+@check("cifar10.values_and_shuffling", part="make_cifar10_loaders", points=2,
        feedback="Use transforms.ToTensor() alone (pixel / 255, channels first, no normalisation), shuffle the "
                 "training loader and not the test loader, and pass batch_size on.")
 def test_loader_is_in_order_with_totensor_values(student):

@@ -4,9 +4,9 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from autograder import expect
-from autograder.checks import check
-from autograder.fixtures import ffhq_fixture, rgb_tensor
+from autograder.framework import expect
+from autograder.framework.registry import check
+from autograder.assignment.fixtures import ffhq_fixture, rgb_tensor
 
 
 def expected_items(root: Path) -> list[torch.Tensor]:
@@ -18,7 +18,7 @@ def expected_items(root: Path) -> list[torch.Tensor]:
     return items
 
 
-@check("ffhq.sorted_recursive", task="FFHQDataset", points=2,
+@check("ffhq.sorted_recursive", part="FFHQDataset", points=2,
        feedback="Item i must be the i-th PNG in sorted order over all subfolders: sorted(Path(root).rglob('*.png')).")
 def items_follow_sorted_recursive_order(student):
     """On a tree of 23 images in 6 folders, is every item the image at that position in sorted order?"""
@@ -31,7 +31,7 @@ def items_follow_sorted_recursive_order(student):
         expect.close(item, expected[i], f"item {i}", atol=1e-6)
 
 
-@check("ffhq.converts_to_rgb", task="FFHQDataset", points=1,
+@check("ffhq.converts_to_rgb", part="FFHQDataset", points=1,
        feedback="Convert every image with .convert('RGB'): grey (L) images must get 3 channels and RGBA images "
                 "must lose their alpha channel.")
 def grey_and_rgba_images_become_rgb(student):
@@ -43,7 +43,7 @@ def grey_and_rgba_images_become_rgb(student):
             expect.close(item, expected_items(root)[index], f"item {index} of a {mode} tree", atol=1e-6)
 
 
-@check("ffhq.transform", task="FFHQDataset", points=1,
+@check("ffhq.transform", part="FFHQDataset", points=1,
        feedback="When a transform is given, return transform(image) where image is the RGB PIL image.")
 def applies_the_transform_to_the_pil_image(student):
     """Is a given transform applied to the RGB PIL image?"""

@@ -10,12 +10,12 @@ from typing import Any
 
 import torch
 
-from autograder.checks import CHECK_SECONDS, check
+from autograder.framework.registry import CHECK_SECONDS, check
 from autograder.checks import models as public
 from autograder.hidden import architectures as spec
 from autograder.hidden.recordings import recording
-from autograder.model_roles import role_values
-from autograder.model_runs import Run, assert_agrees, assert_gradients, candidates, gradient_summary, run_role
+from autograder.framework.model_roles import role_values
+from autograder.framework.model_runs import Run, assert_agrees, assert_gradients, candidates, gradient_summary, run_role
 
 OTHER = dict(in_channels=1, hidden_dim=2, latent_dim=6, num_layers=4, image_size=64)
 ENCODER = Run("ConvVAE", OTHER, 2, (201, 202), ("encoder", "heads"))
@@ -94,7 +94,7 @@ def _vae_gradients() -> list[dict[str, Any]]:
     return expected_gradients(public.VAE_GRADIENTS)
 
 
-@check("conv_vae.encoder_layers", task="ConvVAE", points=1,
+@check("conv_vae.encoder_layers", part="ConvVAE", points=1,
        feedback="The encoder is num_layers Conv2d(kernel_size=4, stride=2, padding=1) with hidden_dim * 2**i "
                 "output channels, each followed by a ReLU, then the mu and logvar heads to latent_dim, for any "
                 "in_channels, num_layers and image_size.")
@@ -103,7 +103,7 @@ def encoder_is_stride2_convs_with_relu_and_two_heads(student):
     assert_agrees(student, ENCODER, expected(ENCODER), ("mu", "logvar"))
 
 
-@check("conv_vae.decoder_layers", task="ConvVAE", points=1,
+@check("conv_vae.decoder_layers", part="ConvVAE", points=1,
        feedback="The decoder mirrors the encoder for any settings: Linear(latent_dim, features) + ReLU, then "
                 "num_layers ConvTranspose2d(kernel_size=4, stride=2, padding=1) halving the channels back to "
                 "in_channels, with ReLUs between them.")
@@ -112,14 +112,14 @@ def decoder_mirrors_the_encoder(student):
     assert_agrees(student, DECODER, expected(DECODER), ("decoded",))
 
 
-@check("conv_vae.sigmoid_output", task="ConvVAE", points=1,
+@check("conv_vae.sigmoid_output", part="ConvVAE", points=1,
        feedback="The decoder must end with exactly one sigmoid after the last ConvTranspose2d for any settings.")
 def conv_decoder_ends_in_one_sigmoid(student):
     """For one input channel and two layers, is the last transposed convolution followed by exactly one sigmoid?"""
     assert_agrees(student, SIGMOID, expected(SIGMOID), ("decoded",), "sigmoid")
 
 
-@check("conv_vae.gradients_reach_all", task="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # two backward passes
+@check("conv_vae.gradients_reach_all", part="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # two backward passes
        feedback="Every parameter must get a gradient: use every layer you create in forward, and "
                 "do not detach anything.")
 def backward_reaches_every_parameter(student):
@@ -127,7 +127,7 @@ def backward_reaches_every_parameter(student):
     assert_gradients(student, GRADIENTS, expected_gradients(GRADIENTS))
 
 
-@check("conv_vae.learns", task="ConvVAE", points=1, seconds=3 * CHECK_SECONDS,  # Adam steps, then replayed
+@check("conv_vae.learns", part="ConvVAE", points=1, seconds=3 * CHECK_SECONDS,  # Adam steps, then replayed
        feedback="Five Adam steps on one batch must train the model as they train the described one: forward must "
                 "return (x_hat, mu, logvar) in that order, computed with gradients (no torch.no_grad, no .detach()).")
 def a_few_steps_train_it_as_described(student):
@@ -165,7 +165,7 @@ def _training_mismatch(got: dict[str, dict[str, Any]], got_losses: Any, start: s
     return None
 
 
-@check("vae.gradients_reach_all", task="VAE", points=1,
+@check("vae.gradients_reach_all", part="VAE", points=1,
        feedback="Every parameter of VAE must get a gradient: use every layer in forward.")
 def mlp_backward_reaches_every_parameter(student):
     """For a batch of three, does one backward pass give every parameter of VAE the gradient of the described model?"""

@@ -2,7 +2,7 @@
 
 A hidden module registers each value with ``@recording(name)``: a function of no arguments that
 computes, deterministically, what a correct submission gives on a public check's fixed inputs.
-``write_recordings`` stores them where ``autograder.recorded.recorded`` reads them.
+``write_recordings`` stores them where ``autograder.assignment.recorded.recorded`` reads them.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autograder.checks import registered_checks
-from autograder.recorded import FOLDER
+from autograder.framework.registry import registered_checks
+from autograder.assignment.recorded import FOLDER
 from autograder.sandbox import protocol
 
 RECORDINGS: dict[str, Callable[[], Any]] = {}

@@ -1,13 +1,13 @@
 """Hidden checks of reparameterize, read off the returned z and gradients in the grader."""
 import torch
 
-from autograder import expect
-from autograder.checks import check
+from autograder.framework import expect
+from autograder.framework.registry import check
 from autograder.checks.reparameterize import expect_standard_noise, expect_vector_jacobian_product, sampled
-from autograder.errors import StudentError
+from autograder.framework.errors import StudentError
 
 
-@check("reparameterize.gradients", task="reparameterize", points=1,
+@check("reparameterize.gradients", part="reparameterize", points=1,
        feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
                 "logvar themselves, without .detach(), .data or torch.no_grad().")
 def gradients_reach_mu_and_logvar(student):
@@ -16,7 +16,7 @@ def gradients_reach_mu_and_logvar(student):
     expect_vector_jacobian_product(student.probe("reparameterize_gradients", mu, logvar, cotangent), mu, cotangent)
 
 
-@check("reparameterize.distribution", task="reparameterize", points=1,
+@check("reparameterize.distribution", part="reparameterize", points=1,
        feedback="z must be distributed as N(mu, exp(logvar)), with or without gradients: std = exp(0.5 * logvar) "
                 "(not exp(logvar), not the variance), eps ~ N(0, 1), and no shortcut that returns mu.")
 def samples_have_mean_mu_and_std_exp_half_logvar(student):
@@ -30,7 +30,7 @@ def samples_have_mean_mu_and_std_exp_half_logvar(student):
         expect.close(z.std(0), torch.exp(0.5 * logvar[0]), "the standard deviation of z", atol=0, rtol=0.04)
 
 
-@check("reparameterize.device_and_precision", task="reparameterize", points=2,
+@check("reparameterize.device_and_precision", part="reparameterize", points=2,
        feedback="Create eps like std (torch.randn_like(std)): on mu's device and in mu's dtype, so the code "
                 "works on a GPU and in float64.")
 def eps_follows_device_and_dtype(student):

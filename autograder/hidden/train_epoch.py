@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.checks import check
+from autograder.framework.registry import check
 from autograder.checks.train_epoch import (MEAN_PER_IMAGE, RETURNS_FLOAT, WEIGHT_UPDATES, loop_report, loss_mismatch,
                                            run_epochs, weight_mismatch)
 from autograder.hidden.recordings import recording
@@ -32,7 +32,7 @@ def _weight_updates() -> dict[str, Any]:
     return replay(WEIGHT_UPDATES)
 
 
-@check("train_epoch.train_mode", task="train_epoch", points=1,
+@check("train_epoch.train_mode", part="train_epoch", points=1,
        feedback="Call model.train() at the start of train_epoch: the evaluation after each epoch leaves the "
                 "model in eval mode.")
 def trains_in_training_mode(student):
@@ -43,7 +43,7 @@ def trains_in_training_mode(student):
     assert mismatch is None, f"{mismatch}; {modes.count(False)} of {len(modes)} forward passes ran in eval mode"
 
 
-@check("train_epoch.fresh_gradients", task="train_epoch", points=2,
+@check("train_epoch.fresh_gradients", part="train_epoch", points=2,
        feedback="Call optimizer.zero_grad() in every step, before loss.backward(): otherwise the gradients of "
                 "earlier batches add up.")
 def steps_on_each_batchs_own_gradient(student):
@@ -53,7 +53,7 @@ def steps_on_each_batchs_own_gradient(student):
     assert mismatch is None, mismatch + loop_report(epochs)
 
 
-@check("train_epoch.device", task="train_epoch", points=1,
+@check("train_epoch.device", part="train_epoch", points=1,
        feedback="Move each batch to the device given: x = x.to(device).")
 def moves_each_batch_to_the_device(student):
     """Is every batch moved to the device passed in (its losses are those of moved batches)?"""
@@ -63,7 +63,7 @@ def moves_each_batch_to_the_device(student):
     assert mismatch is None, f"{mismatch}; {moved.count(False)} of {len(moved)} batches reached the model unmoved"
 
 
-@check("train_epoch.image_batches", task="train_epoch", points=1,
+@check("train_epoch.image_batches", part="train_epoch", points=1,
        feedback="A face loader yields batches of images, not (images, labels) pairs: take batch[0] only when the "
                 "batch is a tuple or list.")
 def trains_on_batches_without_labels(student):

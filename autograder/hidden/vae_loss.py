@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from autograder import expect
-from autograder.checks import check, examples
+from autograder.framework import expect
+from autograder.framework.registry import check, examples
 
 
 def _closed_form(recon, x, mu, logvar):
@@ -14,7 +14,7 @@ def _closed_form(recon, x, mu, logvar):
     return bce - 0.5 * torch.sum(1 + logvar.double() - mu.double() ** 2 - logvar.double().exp())
 
 
-@check("vae_loss.formula", task="vae_loss", points=2,
+@check("vae_loss.formula", part="vae_loss", points=2,
        feedback="The loss is BCE summed over every pixel and image plus KL summed over latent dimensions and "
                 "images: no mean, no division by the batch size, KL with the 0.5 and a minus sign.")
 @examples(15)
@@ -30,7 +30,7 @@ def matches_bce_sum_plus_kl_sum(student, batch, pixels, latent, seed):
     expect.close(loss, _closed_form(recon, x, mu, logvar), "the loss", atol=1e-3, rtol=1e-4)
 
 
-@check("vae_loss.kl_zero_at_prior", task="vae_loss", points=1,
+@check("vae_loss.kl_zero_at_prior", part="vae_loss", points=1,
        feedback="KL(N(0, 1) || N(0, 1)) is 0: with mu = 0 and logvar = 0 the KL term adds nothing; "
                 "check the '1 +' term and the signs.")
 def kl_vanishes_at_the_prior(student):
@@ -40,7 +40,7 @@ def kl_vanishes_at_the_prior(student):
     expect.close(loss, torch.tensor(0.0), "the loss", atol=1e-4)
 
 
-@check("vae_loss.kl_matches_torch", task="vae_loss", points=1,
+@check("vae_loss.kl_matches_torch", part="vae_loss", points=1,
        feedback="The KL term must equal torch.distributions.kl_divergence(Normal(mu, std), Normal(0, 1)) summed "
                 "over every latent dimension and image, with std = exp(0.5 * logvar).")
 def kl_agrees_with_torch_distributions(student):

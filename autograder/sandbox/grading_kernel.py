@@ -32,7 +32,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Float, Integer, List, Unicode
 
 # The kernel's first lines: the copy of the public modules first on sys.path, in place of the working directory.
 KERNEL_LAUNCH = "import sys; sys.path[0] = sys.argv[-1]; from autograder.sandbox.grading_kernel import main; main()"
@@ -53,6 +53,9 @@ class ConfinedKernelManager(AsyncKernelManager):
     folder_files = Integer(10_000, help="files and folders the kernel makes, together").tag(config=True)
     notebook_seconds = Float(600.0, help="wall-clock time for the whole notebook, from the kernel's start").tag(
         config=True)
+    preload = List(Unicode(), ["autograder.self_check", "autograder.checks", "autograder.assignment.index"],
+                   help="modules the notebook imports (a package with its modules), imported before the kernel "
+                        "confines itself; named, not imported here: the sandbox sits below them").tag(config=True)
 
     _code: Path | None = None
     watch: KernelWatch | None = None
@@ -68,7 +71,8 @@ class ConfinedKernelManager(AsyncKernelManager):
         (self._code / "work").mkdir()  # the kernel's working folder, the only one it may write
         copy_worker_code(self._code / "modules")
         self._code.chmod(0o755)
-        limits = {"memory_bytes": self.memory_bytes, "cpu_seconds": self.cpu_seconds, "file_bytes": self.file_bytes}
+        limits = {"memory_bytes": self.memory_bytes, "cpu_seconds": self.cpu_seconds, "file_bytes": self.file_bytes,
+                  "preload": list(self.preload)}
         return [sys.executable, "-c", KERNEL_LAUNCH, "-f", connection, json.dumps(limits), str(self._code / "modules")]
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
@@ -200,19 +204,23 @@ def _childless_kernel() -> type:
     return ChildlessKernel
 
 
-def _preload() -> None:
+def _preload(modules: list[str]) -> None:
     """Import now what the notebook imports and the guard would refuse later: torchvision's operators (loaded
-    through ctypes), hypothesis (sets ``__code__``, under ``self_check``), matplotlib's font cache (written)."""
+    through ctypes), matplotlib's font cache (written), and ``modules`` with every module of a package among them
+    (the self-check and the public checks: hypothesis sets ``__code__`` as they import)."""
+    import importlib
+    import pkgutil
+
     import matplotlib.pyplot  # noqa: F401
     import PIL.Image  # noqa: F401
     import torch  # noqa: F401
     import torchvision.datasets  # noqa: F401
     import torchvision.transforms.functional  # noqa: F401
 
-    from autograder.checks import load_checks
-    from autograder.self_check import self_check  # noqa: F401
-
-    load_checks(include_hidden=False)
+    for name in modules:
+        module = importlib.import_module(name)
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            importlib.import_module(f"{name}.{info.name}")
 
 
 def _limit(limits: dict[str, int]) -> None:
@@ -236,7 +244,7 @@ def main() -> None:
     os.environ.update({"PYTHONPATH": str(modules), "HOME": str(home), "IPYTHONDIR": str(home / "ipython"),
                        "MPLCONFIGDIR": str(home / "matplotlib"), "TMPDIR": str(folder), "MPLBACKEND": "Agg",
                        "OMP_NUM_THREADS": "1"})
-    _preload()
+    _preload(limits["preload"])
     from ipykernel.kernelapp import IPKernelApp
     from zmq.utils.garbage import gc as zero_copy_messages
 

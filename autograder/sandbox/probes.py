@@ -6,16 +6,14 @@ grader's process. Probes are public: knowing what is measured does not help a wr
 """
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy
 import torch
 from torch import nn
 
-from autograder.model_roles import Recipe, lent_values
+from autograder.framework.model_roles import Recipe, lent_values
 from autograder.sandbox.loop_harness import DEVICE, EpochWatch, Scenario, lend, stand_in_objective, weights
 from autograder.tiny_vae import TinyVAE
 
@@ -25,13 +23,6 @@ PROBES: dict[str, Callable[..., Any]] = {}
 
 class MissingDefinition(LookupError):
     """The notebook does not define a name the contract requires."""
-
-
-def seed_all(seed: int) -> None:
-    """Seed torch, numpy and random alike wherever a check's code runs, so grading repeats exactly."""
-    torch.manual_seed(seed)
-    random.seed(seed)
-    numpy.random.seed(seed % 2**32)
 
 
 def probe(function: Callable[..., Any]) -> Callable[..., Any]:

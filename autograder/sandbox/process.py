@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograder.sandbox import protocol, zygote
-from autograder.errors import (ConfinementError, Missing, StudentError, SubmissionStopped, Timeout,  # noqa: F401
+from autograder.framework.errors import (ConfinementError, Missing, StudentError, SubmissionStopped, Timeout,  # noqa: F401
                                WorkerFailure, _text)  # (re-exported)
 if TYPE_CHECKING:  # type hints only: the notebook reader imports nbformat
     from vae_course.notebook_code import Statement

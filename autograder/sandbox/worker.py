@@ -13,7 +13,8 @@ import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from autograder.text import shorten
+from autograder.framework.seeds import seed_all
+from autograder.framework.text import shorten
 
 
 def _student_location(error: BaseException) -> str:
@@ -95,7 +96,7 @@ def serve(requests: BinaryIO, channel: BinaryIO, data_dir: Path) -> None:
             _send(channel, {"id": request["id"], "ok": {"errors": errors}})
             continue
         _send(channel, {"id": request["id"], "started": True})  # so the grader knows this request reached us
-        probes.seed_all(int(request.get("seed", 0)))
+        seed_all(int(request.get("seed", 0)))
         try:
             result = probes.PROBES[request["probe"]](namespace, *request.get("args", []))
         except probes.MissingDefinition as missing:

@@ -5,9 +5,9 @@ import nbformat
 import pytest
 
 from alternatives import ALTERNATIVES
-from autograder.checks import load_checks
-from autograder.grading import grade_submission, run_check
-from autograder.students import LocalStudent
+from autograder.assignment.graded_checks import load_checks
+from autograder.running.grading import grade_submission, run_check
+from autograder.running.students import LocalStudent
 from variants import edited_definitions, edited_notebook
 
 

@@ -11,8 +11,8 @@ import textwrap
 import nbformat
 import pytest
 
-from autograder.assignment import Part, read_assignment, self_check_cell, the_assignment
-from autograder.build_index import SOLUTION, assignment_of, stale_files
+from autograder.assignment.parts import Part, read_assignment, self_check_cell, the_assignment
+from autograder.assignment.build_index import SOLUTION, assignment_of, stale_files
 from variants import REPO_ROOT
 
 NEW_PART = "beta_vae_loss"
@@ -24,10 +24,10 @@ NEW_SOLUTION = '''def beta_vae_loss(recon_x: torch.Tensor, x: torch.Tensor, mu: 
     return bce + beta * -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
     ### END SOLUTION'''
 PUBLIC_CHECK = '''"""Public checks of beta_vae_loss."""
-from autograder.checks import check
+from autograder.framework.registry import check
 
 
-@check("beta_vae_loss.defined", task="beta_vae_loss", points=2, feedback="Define beta_vae_loss.")
+@check("beta_vae_loss.defined", part="beta_vae_loss", points=2, feedback="Define beta_vae_loss.")
 def defined(student):
     """Is beta_vae_loss defined? (what a check asks does not matter here: the grader runs it only if it is)"""
 '''
@@ -35,7 +35,7 @@ HIDDEN_CHECK = PUBLIC_CHECK.replace("Public", "Hidden").replace(".defined", ".hi
 
 
 def test_the_index_is_what_the_solution_notebook_and_the_checks_say():
-    """Are assignment_index.py and the README's points table current? (`python -m autograder build-index`)"""
+    """Are autograder/assignment/index.py and the README's points table current? (`python -m autograder build-index`)"""
     assert stale_files() == [], "run `bash run.sh python -m autograder build-index`"
 
 
@@ -88,15 +88,15 @@ def test_a_new_part_needs_only_its_notebook_cells_and_its_checks(tmp_path):
     built = subprocess.run([sys.executable, "-m", "autograder", "build-index"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-3000:]
-    assert sorted(built.stdout.split()) == sorted(["wrote", str(tmp_path / "autograder" / "assignment_index.py"),
+    assert sorted(built.stdout.split()) == sorted(["wrote", str(tmp_path / "autograder" / "assignment" / "index.py"),
                                                    "wrote", str(tmp_path / "autograder" / "README.md")])
 
     script = textwrap.dedent(f'''
         import json
         import autograder
-        from autograder.assignment import the_assignment
-        from autograder.grading import grade_submission
-        from autograder.nbgrader_grades import autograded_cells
+        from autograder.assignment.parts import the_assignment
+        from autograder.running.grading import grade_submission
+        from autograder.reports.nbgrader_grades import autograded_cells
         from autograder.self_check import self_check
         from vae_course.notebook_code import load_definitions, read_notebook
 

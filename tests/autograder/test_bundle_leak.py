@@ -19,8 +19,8 @@ import sys
 import textwrap
 import zipfile
 
-from autograder.bundles import build_student_bundle
-from autograder.assignment import the_assignment
+from autograder.assignment.bundles import build_student_bundle
+from autograder.assignment.parts import the_assignment
 from variants import REFERENCE, REPO_ROOT
 from vae_course.notebook_code import load_definitions
 
@@ -33,9 +33,9 @@ SCAN = textwrap.dedent('''
     assert autograder.__file__.startswith(bundle), autograder.__file__
     autograder.__path__.append(repo + "/autograder")  # the hidden checks, which the bundle lacks
     from torch import nn
-    from autograder.checks import load_checks
-    from autograder.results import run_check
-    from autograder.students import LocalStudent
+    from autograder.assignment.graded_checks import load_checks
+    from autograder.framework.results import run_check
+    from autograder.running.students import LocalStudent
 
     def parameters(obj):
         try:
@@ -82,10 +82,10 @@ SCAN = textwrap.dedent('''
 
     def parts_for(name, obj):
         params = parameters(obj)
-        parts = {task for task, wanted in signatures.items() if name == task or (params is not None and params == wanted)
+        parts = {part for part, wanted in signatures.items() if name == part or (params is not None and params == wanted)
                  or (adaptable(obj) and adapted(obj, wanted) is not None)}
         if adaptable(obj):  # any part whose arguments it can take, whatever the names
-            parts |= {task for task, wanted in signatures.items() if takes(obj, len(wanted))}
+            parts |= {part for part, wanted in signatures.items() if takes(obj, len(wanted))}
         if inspect.isclass(obj) and issubclass(obj, nn.Module) and hasattr(obj, "encode") and hasattr(obj, "decode"):
             parts |= {"ConvVAE", "VAE"}
         return parts
@@ -140,7 +140,7 @@ SCAN = textwrap.dedent('''
         product = made_by(vars(importlib.import_module(module))[name])
         if product is not None:
             made[f"{qualified}(...)"] = product
-            parts = {task for task, wanted in signatures.items() if takes(product, len(wanted))}
+            parts = {part for part, wanted in signatures.items() if takes(product, len(wanted))}
             if parts:
                 candidates[f"{qualified}(...)"] = parts
     checks = sorted(load_checks(), key=lambda c: c.hidden)  # the public checks first: most candidates fail one
@@ -172,7 +172,7 @@ SCAN = textwrap.dedent('''
                     continue
                 with tempfile.TemporaryDirectory() as folder:
                     student = LocalStudent({part: graded}, Path(folder))
-                    if all(passes(c, student, part) for c in checks if c.task == part):  # stops at the first failure
+                    if all(passes(c, student, part) for c in checks if c.part == part):  # stops at the first failure
                         solved.append(f"{label} solves {part}")
     print(json.dumps({"candidates": {k: sorted(v) for k, v in candidates.items()}, "made": sorted(made),
                       "solved": solved}))
@@ -183,9 +183,9 @@ def _graded_signatures() -> dict[str, list[str]]:
     """Each part's parameter names, from the reference solution."""
     reference = load_definitions(REFERENCE)
     signatures = {}
-    for task in the_assignment().part_names:
-        target = reference[task].__init__ if inspect.isclass(reference[task]) else reference[task]
-        signatures[task] = [p for p in inspect.signature(target).parameters if p != "self"]
+    for part in the_assignment().part_names:
+        target = reference[part].__init__ if inspect.isclass(reference[part]) else reference[part]
+        signatures[part] = [p for p in inspect.signature(target).parameters if p != "self"]
     return signatures
 
 

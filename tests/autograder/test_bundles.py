@@ -12,9 +12,9 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.assignment import the_assignment
-from autograder.bundles import build_gradescope_bundle, build_student_bundle
-from autograder.checks import load_checks
+from autograder.assignment.parts import the_assignment
+from autograder.assignment.bundles import build_gradescope_bundle, build_student_bundle
+from autograder.assignment.graded_checks import load_checks
 from variants import REFERENCE
 
 REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)

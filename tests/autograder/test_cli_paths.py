@@ -4,8 +4,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from autograder.assignment import the_assignment
-from autograder.checks import load_checks
+from autograder.assignment.parts import the_assignment
+from autograder.assignment.graded_checks import load_checks
 from variants import REFERENCE, REPO_ROOT
 
 RUN = str(REPO_ROOT / "run.sh")

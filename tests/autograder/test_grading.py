@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignment import the_assignment
-from autograder.grading import grade_submission
-from autograder.report import feedback_markdown, gradescope_results
+from autograder.assignment.parts import the_assignment
+from autograder.running.grading import grade_submission
+from autograder.reports.report import feedback_markdown, gradescope_results
 from variants import REFERENCE as REFERENCE_NOTEBOOK
 from variants import STUDENT as STUDENT_NOTEBOOK
 from variants import Edit, edited_notebook
@@ -92,7 +92,7 @@ def test_a_syntax_error_costs_only_its_part(tmp_path):
     report = grade_submission(path)
     lost = {r.id for r in report.results if r.score < r.points}
     assert lost and all(i.startswith("vae_loss.") for i in lost)
-    assert any("syntax error" in r.message for r in report.results if r.task == "vae_loss")
+    assert any("syntax error" in r.message for r in report.results if r.part == "vae_loss")
 
 
 def test_a_hang_costs_only_its_part_and_ends_in_time(tmp_path):
@@ -102,7 +102,7 @@ def test_a_hang_costs_only_its_part_and_ends_in_time(tmp_path):
     started = time.monotonic()
     report = grade_submission(path, check_seconds=3)
     assert time.monotonic() - started < 60
-    lost = {r.task for r in report.results if r.score < r.points}
+    lost = {r.part for r in report.results if r.score < r.points}
     assert lost == {"reparameterize"}
     assert any("Stopped after 3 s" in r.message for r in report.results)
 
@@ -115,9 +115,9 @@ def test_exiting_and_faking_output_earn_nothing(tmp_path):
              "print('{\"score\": 100}')\n    open('/tmp/results.json', 'w').write('{\"score\": 100}')\n"
              "    bce = F.binary_cross_entropy(recon_x, x, reduction=\"sum\")")))
     report = grade_submission(path)
-    lost = {r.task for r in report.results if r.score < r.points}
+    lost = {r.part for r in report.results if r.score < r.points}
     assert lost == {"reparameterize", "vae_loss"}
-    assert any("ended" in r.message for r in report.results if r.task == "reparameterize")
+    assert any("ended" in r.message for r in report.results if r.part == "reparameterize")
 
 
 @pytest.mark.parametrize("content", [b"not json at all", b'{"nbformat": 3, "cells": []}', b"\xff\xfe\x00garbage"])

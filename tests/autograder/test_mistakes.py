@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.checks import REGISTRY, load_checks
-from autograder.grading import run_check
-from autograder.students import LocalStudent
+from autograder.framework.registry import REGISTRY
+from autograder.assignment.graded_checks import load_checks
+from autograder.running.grading import run_check
+from autograder.running.students import LocalStudent
 from mistakes import MISTAKES
 from variants import edited_definitions
 
@@ -35,8 +36,8 @@ def test_mistake_loses_its_checks_and_keeps_the_rest(mistake, tmp_path):
     for check_id in mistake.loses:
         assert results[check_id].score == 0, f"{check_id} gave points to: {mistake.name}"
     assert any(mistake.feedback in results[c].message for c in mistake.loses), [results[c].message for c in mistake.loses]
-    touched = {REGISTRY[c].task for c in mistake.loses}
-    kept = {i: r.message for i, r in results.items() if r.task not in touched and r.score < r.points}
+    touched = {REGISTRY[c].part for c in mistake.loses}
+    kept = {i: r.message for i, r in results.items() if r.part not in touched and r.score < r.points}
     assert not kept, f"{mistake.name} cost points in untouched parts: {kept}"
     if mistake.exact:
         lost = {i for i, r in results.items() if r.score < r.points}
@@ -52,8 +53,8 @@ def test_public_checks_catch_at_least_90_percent_of_the_mistakes(tmp_path, capsy
         folder.mkdir()
         namespace = edited_definitions(folder, *mistake.edits)
         student = LocalStudent(namespace, folder)
-        parts = {REGISTRY[c].task for c in mistake.loses}
-        if all(run_check(c, student, set(namespace), {}).score == c.points for c in public if c.task in parts):
+        parts = {REGISTRY[c].part for c in mistake.loses}
+        if all(run_check(c, student, set(namespace), {}).score == c.points for c in public if c.part in parts):
             missed.append(mistake.name)
     caught = 1 - len(missed) / len(MISTAKES)
     with capsys.disabled():

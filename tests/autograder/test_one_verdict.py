@@ -15,8 +15,8 @@ import pytest
 from nbclient import NotebookClient
 
 from alternatives import ALTERNATIVES, Alternative
-from autograder.assignment import the_assignment
-from autograder.grading import grade_submission
+from autograder.assignment.parts import the_assignment
+from autograder.running.grading import grade_submission
 from variants import REPO_ROOT, Edit, edited_notebook
 from vae_course.settings import DATA_ENV, FAST_ENV
 
@@ -66,7 +66,7 @@ def _both_verdicts(edits: tuple[Edit, ...], parts: set[str], tmp_path: Path, mon
     path = tmp_path / "vae.ipynb"
     nbformat.write(notebook, path)
     report = grade_submission(path)
-    graded = {r.id: r.passed for r in report.results if r.task in parts and not r.hidden}
+    graded = {r.id: r.passed for r in report.results if r.part in parts and not r.hidden}
     kernel, printed = _kernel_verdicts(notebook, parts, tmp_path, monkeypatch)
     return report, graded, kernel, printed
 

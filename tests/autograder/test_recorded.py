@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from autograder.hidden.recordings import all_recordings
-from autograder.recorded import FOLDER, recorded
+from autograder.assignment.recorded import FOLDER, recorded
 
 RECORDINGS = all_recordings()
 

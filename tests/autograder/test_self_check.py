@@ -7,14 +7,14 @@ import textwrap
 
 import pytest
 
-from autograder.assignment import the_assignment
-from autograder.checks import load_checks
+from autograder.assignment.parts import the_assignment
+from autograder.assignment.graded_checks import load_checks
 from autograder.self_check import SelfCheckFailed, self_check
 from variants import REFERENCE, REPO_ROOT
 
 POSIX_ONLY = ("pwd", "grp", "resource", "fcntl", "termios", "tty", "pty", "posix", "_posixsubprocess", "syslog",
               "crypt", "spwd", "nis")
-TASKS = the_assignment().part_names
+PARTS = the_assignment().part_names
 
 
 def test_self_check_names_the_hidden_checks_and_their_points_only(reference, capsys):
@@ -53,13 +53,13 @@ def test_setup_cell_and_self_checks_import_nothing_posix_only(tmp_path):
         from autograder.self_check import self_check
         from vae_course.notebook_code import load_definitions
         namespace = load_definitions({str(REFERENCE)!r})  # runs the setup cell's imports
-        for task in {TASKS!r}:
-            self_check(task, namespace)
+        for part in {PARTS!r}:
+            self_check(part, namespace)
     ''')
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    for task in TASKS:
-        assert f"public checks of {task}:" in done.stdout
+    for part in PARTS:
+        assert f"public checks of {part}:" in done.stdout
     assert "FAIL" not in done.stdout, done.stdout
 
 

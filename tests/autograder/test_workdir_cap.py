@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks import Check
-from autograder.results import run_check
+from autograder.framework.registry import Check
+from autograder.framework.results import run_check
 from autograder.sandbox.process import Limits, WorkdirWatch, folder_usage
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.lane import Lane
+from autograder.running.lane import Lane
 from autograder.sandbox.process import Sandbox, Zygote
 
 REFERENCE = Path(__file__).resolve().parents[2] / "solutions" / "vae" / "vae.ipynb"
@@ -81,7 +81,7 @@ def test_a_lane_grades_the_same_twice_and_survives_a_killed_child(tmp_path, monk
         def kill_the_grading_child() -> None:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                children = [c for c in server.children() if "autograder.lane" in " ".join(c.cmdline())]
+                children = [c for c in server.children() if "autograder.running.lane" in " ".join(c.cmdline())]
                 if children and sandbox_folders():  # it made its sandbox's folders
                     os.kill(children[0].pid, signal.SIGKILL)
                     return

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from autograder.grading import grade_submission
-from autograder.report import gradescope_results
+from autograder.running.grading import grade_submission
+from autograder.reports.report import gradescope_results
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -49,7 +49,7 @@ def grade(request: dict) -> dict:
     seconds = time.monotonic() - started
     results = gradescope_results(report)
     Path(request["results"]).write_text(json.dumps(results, indent=2) + "\n")
-    checks = [{"id": r.id, "task": r.task, "score": r.score, "points": r.points, "seconds": r.seconds}
+    checks = [{"id": r.id, "part": r.part, "score": r.score, "points": r.points, "seconds": r.seconds}
               for r in report.results]
     return {"results": results, "checks": checks, "seconds": seconds, "leftovers": leftovers()}
 

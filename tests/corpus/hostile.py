@@ -20,7 +20,7 @@ from textwrap import dedent, indent
 
 import nbformat
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 from variants import REFERENCE, REPO_ROOT, Edit, edited_notebook
 
 TASKS = the_assignment().part_names
@@ -631,7 +631,7 @@ class _ForgedModelProbes:
                 return {"latent_dim": z.shape[1], "mu": facts(latent), "logvar": facts(latent),
                         "decoded": facts(image), "x_hat": facts(image), "mu_forward": facts(latent),
                         "decoded_min": 0.1, "decoded_max": 0.9, "x_hat_min": 0.1, "x_hat_max": 0.9}
-            from autograder.model_roles import lent_values
+            from autograder.framework.model_roles import lent_values
             value_sets, x, z = args[:3]
             latent = settings(name, kwargs)["latent_dim"]
             answers = []
@@ -645,12 +645,12 @@ class _ForgedModelProbes:
             return answers
 
         def model_parameters(ns, name, kwargs):
-            from autograder.model_roles import roles_of
+            from autograder.framework.model_roles import roles_of
             return [[f"{role.key}.{leaf}", list(shape)] for role in roles_of(name, kwargs)
                     for leaf, shape in role.shapes.items()]
 
         def model_training(ns, name, kwargs, recipes, x, steps, *args):
-            from autograder.model_roles import lent_values
+            from autograder.framework.model_roles import lent_values
             return {"losses": [100.0 - step for step in range(steps)],
                     "parameters": {n: lent_values(r) * 0.99 for n, r in recipes.items()}}
 

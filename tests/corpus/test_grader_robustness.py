@@ -29,10 +29,10 @@ import nbformat
 import psutil
 import pytest
 
-from autograder.assignment import the_assignment
-from autograder.batch import points_text
-from autograder.checks import load_checks
-from autograder.text import markdown_text
+from autograder.assignment.parts import the_assignment
+from autograder.running.batch import points_text
+from autograder.assignment.graded_checks import load_checks
+from autograder.framework.text import markdown_text
 from hostile import sabotage
 from mistakes import MISTAKES
 from variants import REFERENCE, REPO_ROOT, STUDENT, Edit, edited_notebook
@@ -289,11 +289,11 @@ def test_every_row_is_honest(batches):
         text = "\n".join(record["notes"] + [c["message"] for c in record["checks"]])
         assert kind.note in text, f"{kind.name}: {kind.note!r} not in its feedback: {text[:500]}"
         # A mistake must lose its checks; the other checks of its part may go either way, other parts keep theirs.
-        mistaken = {c["task"] for c in record["checks"] if c["id"] in kind.loses_checks}
+        mistaken = {c["part"] for c in record["checks"] if c["id"] in kind.loses_checks}
         for check in record["checks"]:
-            if _loses(kind, check["id"], check["task"]):
+            if _loses(kind, check["id"], check["part"]):
                 assert check["score"] == 0, f"{kind.name} earned {check['id']}"
-            elif kind.may_kill or check["task"] in mistaken:
+            elif kind.may_kill or check["part"] in mistaken:
                 assert check["score"] <= reference[check["id"]]
             else:
                 assert check["score"] == reference[check["id"]], f"{kind.name} lost {check['id']}: {check['message']}"
@@ -372,7 +372,7 @@ def test_grader_killed_from_outside_still_reports(tmp_path):
     deadline = time.monotonic() + 300
     grader = worker = None
     while worker is None and time.monotonic() < deadline and command.poll() is None:
-        graders = [p for p in parent.children() if "autograder.supervisor" in " ".join(p.cmdline())]
+        graders = [p for p in parent.children() if "autograder.running.supervisor" in " ".join(p.cmdline())]
         grader = graders[0] if graders else None
         workers = grader.children() if grader else []
         worker = workers[0] if workers else None

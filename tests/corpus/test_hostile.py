@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 from autograder.sandbox.confine import available_layers
 from autograder.sandbox.process import Limits
 from hostile import ENTRIES, HIDDEN, TASKS, Entry, Targets
@@ -245,10 +245,10 @@ def _assert_honest(entry: Entry, outcome: Outcome, baseline: Outcome) -> None:
     """Sabotaged parts earn nothing; the others what the reference earns (never more, and exactly that unless
     the entry may break the worker for them too)."""
     honest = {c["id"]: c["score"] for c in baseline.summary["checks"]}
-    earned = {c["id"]: (c["task"], c["score"]) for c in outcome.summary["checks"]}
+    earned = {c["id"]: (c["part"], c["score"]) for c in outcome.summary["checks"]}
     gained = [i for i, (task, score) in earned.items() if task in entry.sabotages and score > 0]
     assert not gained, f"sabotaged parts earned points: {gained}"
-    lost_points = sum(c["points"] for c in baseline.summary["checks"] if c["task"] in entry.sabotages)
+    lost_points = sum(c["points"] for c in baseline.summary["checks"] if c["part"] in entry.sabotages)
     assert outcome.summary["results"]["score"] <= baseline.summary["results"]["score"] - lost_points
     if not entry.collateral:
         changed = [i for i, (task, score) in earned.items() if task not in entry.sabotages and score != honest[i]]
@@ -262,7 +262,7 @@ def test_reference_earns_every_point_with_the_short_time_limit(outcomes):
     results = reference.summary["results"]
     assert results["score"] == TOTALS.automatic_points > 0  # no person graded its written answers here
     assert results["max_score"] == TOTALS.total_points
-    assert {c["task"] for c in reference.summary["checks"]} == set(TASKS)
+    assert {c["part"] for c in reference.summary["checks"]} == set(TASKS)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])

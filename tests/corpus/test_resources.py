@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checks import load_checks
+from autograder.assignment.graded_checks import load_checks
 from hostile import DISK_FILLER, FORMULA_FOLDER, formula_and_html
 from small_disk import run_on_small_disk
 from variants import REFERENCE, REPO_ROOT, edited_notebook

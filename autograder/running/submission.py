@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 from vae_course.notebook_code import CellProblem, Definitions, extract_definitions, read_notebook
 
 NOTEBOOK_NAME = "vae.ipynb"

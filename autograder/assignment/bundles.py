@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 STUDENT_FILES = ["environment.yml", "pyproject.toml", "requirements.lock", "run.py", "run.sh"]
 STUDENT_README = REPO_ROOT / "docs" / "student-bundle" / "README.md"

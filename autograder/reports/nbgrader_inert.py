@@ -2,7 +2,7 @@
 
 Formgrader's submission page renders the autograded notebook file, and ``generate_feedback``
 renders it again for the student, both in the instructor's browser session or the student's:
-``MakeInert`` rewrites that notebook with ``autograder.inert``. It runs last in autograde
+``MakeInert`` rewrites that notebook with ``autograder.reports.inert``. It runs last in autograde
 (after ``SaveAutoGrades``, which compares a written answer with its stub as submitted) and
 again in ``generate_feedback`` (after ``GetGrades`` adds the graders' comments), so a notebook
 autograded before it was configured is inert in its feedback too.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.inert import inert_notebook
+from autograder.reports.inert import inert_notebook
 
 
 class MakeInert(NbGraderPreprocessor):

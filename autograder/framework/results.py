@@ -1,7 +1,7 @@
 """One check run on a submission, and its result: shared by the grader and the notebook self-check.
 
-Standard library and the checks only (no sandbox, no POSIX-only modules), so it also runs in a
-student's kernel on any system.
+No sandbox and no POSIX-only modules (the framework only), so it also runs in a student's kernel
+on any system.
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.checks import CHECK_SECONDS, Check
-from autograder.errors import ConfinementError, Missing, StudentError, SubmissionStopped, Timeout, WorkerFailure
-from autograder.text import readable, shorten
+from autograder.framework.registry import CHECK_SECONDS, Check
+from autograder.framework.seeds import check_seed, seed_all
+from autograder.framework.errors import ConfinementError, Missing, StudentError, SubmissionStopped, Timeout, WorkerFailure
+from autograder.framework.text import readable, shorten
 
 if TYPE_CHECKING:
     from vae_course.notebook_code import Definitions
@@ -28,7 +29,7 @@ class CheckResult:
     """One check's outcome, with the check's identity as plain values: it crosses processes as JSON."""
 
     id: str
-    task: str
+    part: str
     question: str
     points: float
     score: float
@@ -42,7 +43,7 @@ class CheckResult:
 
     @classmethod
     def of(cls, check: Check, score: float, message: str, seconds: float = 0.0, stopped: bool = False) -> CheckResult:
-        return cls(check.id, check.task, check.question, check.points, score, check.hidden, message, seconds, stopped)
+        return cls(check.id, check.part, check.question, check.points, score, check.hidden, message, seconds, stopped)
 
     @property
     def passed(self) -> bool:
@@ -54,7 +55,7 @@ def _failure(check: Check, error: BaseException, seconds: float = 0.0) -> str:
         return f"`{error}` is not defined in the notebook: define it in its cell, with that exact name."
     if isinstance(error, StudentError):
         if error.info.get("type") == "NotImplementedError":
-            return f"`{check.task}` is not implemented yet: replace the `raise NotImplementedError()` in its cell."
+            return f"`{check.part}` is not implemented yet: replace the `raise NotImplementedError()` in its cell."
         return f"Your code raised {error}. {check.feedback}"
     if isinstance(error, SubmissionStopped):
         return f"Not graded: {error}."
@@ -84,16 +85,13 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
     ``prepare`` runs before the check's time starts: starting a worker again after an earlier
     part killed it must not eat into this check's time limit.
     """
-    from autograder.sandbox.probes import seed_all
-    from autograder.students import check_seed
-
     started = time.monotonic()
     keep_hypothesis_files_in_the_temp_folder()
     seed_all(check_seed(check.id))
-    if check.task in blocked:
-        message = blocked[check.task]
-    elif check.task not in defined:
-        message = _failure(check, Missing(check.task))
+    if check.part in blocked:
+        message = blocked[check.part]
+    elif check.part not in defined:
+        message = _failure(check, Missing(check.part))
     else:
         seconds = check.seconds * check_seconds / CHECK_SECONDS if check_seconds else check.seconds
         try:
@@ -117,8 +115,8 @@ def run_check(check: Check, student, defined: set[str], blocked: dict[str, str],
     return CheckResult.of(check, 0.0, message, time.monotonic() - started)
 
 
-def blocked_tasks(definitions: Definitions, load_errors: list[dict]) -> dict[str, str]:
-    """Tasks whose definition could not be read or run, with the reason (the grader's and the self-check's)."""
+def blocked_parts(definitions: Definitions, load_errors: list[dict]) -> dict[str, str]:
+    """Parts whose definition could not be read or run, with the reason (the grader's and the self-check's)."""
     blocked: dict[str, str] = {}
     for problem in definitions.problems:
         if problem.grade_id and problem.grade_id not in definitions.names:

@@ -1,6 +1,6 @@
 """Grade a class: every submission in folders, in parallel, each row kept as soon as it is graded.
 
-Each submission is graded by its own grading child, forked by a lane (``autograder.lane``) that
+Each submission is graded by its own grading child, forked by a lane (``autograder.running.lane``) that
 imports the checks and starts a worker zygote once, so one that kills or crashes its grader costs
 only its own row, and that row still says what happened.
 Every finished grading is appended at once to a records file (JSON lines: scores, messages,
@@ -28,11 +28,11 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from autograder.assignment import the_assignment
-from autograder.grading import GradeReport
-from autograder.lane import Lane
-from autograder.supervisor import assemble
-from autograder.text import markdown_text, readable, shorten, spreadsheet_cell
+from autograder.assignment.parts import the_assignment
+from autograder.running.grading import GradeReport
+from autograder.running.lane import Lane
+from autograder.running.stream import assemble
+from autograder.framework.text import markdown_text, readable, shorten, spreadsheet_cell
 
 SUBMITTED = "submitted"  # nbgrader's layout: submitted/<student>/<assignment>/<notebook>
 SLOWEST = 5
@@ -98,7 +98,7 @@ def record_of(submission: Submission, report: GradeReport, failure: str | None) 
     return {"student": readable(submission.student), "submission": readable(str(submission.path)),
             "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 2),
             "failure": failure, "notes": [readable(n) for n in report.notes],
-            "checks": [{"id": r.id, "task": r.task, "points": r.points, "score": r.score, "hidden": r.hidden,
+            "checks": [{"id": r.id, "part": r.part, "points": r.points, "score": r.score, "hidden": r.hidden,
                         "message": r.message} for r in report.results]}
 
 
@@ -235,9 +235,9 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
                 ) -> dict[str, dict[str, Any]]:
     """Grade every submission not yet in the records; returns all records, old and new, by student.
 
-    ``written`` holds, per student, the written answers' points a person gave (``autograder.gradebook``).
+    ``written`` holds, per student, the written answers' points a person gave (``autograder.running.gradebook``).
     """
-    from autograder.checks import load_checks  # the CSV's columns; no student code runs in this process
+    from autograder.assignment.graded_checks import load_checks  # the CSV's columns; no student code runs in this process
 
     written = written or {}
     submissions = find_submissions(folders)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from autograder.assignment import the_assignment
-from autograder.grading import GradeReport
-from autograder.render import counted, part_lines, points
-from autograder.text import markdown_text, readable
+from autograder.assignment.parts import the_assignment
+from autograder.running.grading import GradeReport
+from autograder.reports.render import counted, part_lines, points
+from autograder.framework.text import markdown_text, readable
 
 HIDDEN_NOTE = "Hidden check: its result is shown once grades are published."
 NOT_GRADED = "not graded yet"
@@ -78,9 +78,9 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
         lines.append(f"A further {counted(len(hidden), 'hidden check')} worth {worth} test the same parts "
                      "more thoroughly and are reported when grades are published.")
     lines += [f"- Note: {markdown_text(note)}" for note in report.notes]
-    for task in dict.fromkeys(r.task for r in visible):
-        results = [r for r in report.results if r.task == task]
-        lines += ["", f"## `{task}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
+    for part in dict.fromkeys(r.part for r in visible):
+        results = [r for r in report.results if r.part == part]
+        lines += ["", f"## `{part}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
         lines += [f"- `{gid}`: {state} ({points(score)}/{points(top)})"

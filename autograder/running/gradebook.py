@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from autograder.assignment import the_assignment
+from autograder.assignment.parts import the_assignment
 
 ASSIGNMENT = "vae"  # nbgrader's assignment and notebook names for this course (solutions/vae/vae.ipynb)
 

@@ -2,15 +2,15 @@
 
 A cold grading child imports torch and the checks (about 3 s) and starts a worker zygote (about
 4 s) for every submission. A lane is one long-lived grader process, ``python -m
-autograder.lane``, that does both once, then forks a grading child per submission: the child
+autograder.running.lane``, that does both once, then forks a grading child per submission: the child
 starts with the checks in memory and asks the lane's zygote for its workers. Forking the grader
 is safe: it never runs student code. The zygote was started by exec, never forked from here, so
 no worker inherits the hidden checks this process holds.
 
-The supervision guarantee is ``supervisor``'s: the lane writes a child's plan and results as they
-come, then ``{"done": exit status, "log": ...}``; ``Lane.grade`` assembles a complete report from
-whatever arrived, whether the child finished, was killed or hung (then the whole lane is killed,
-and the next submission starts a new one).
+The supervision guarantee is ``supervisor``'s, through the same ``stream`` and ``children``: the lane
+writes a child's plan and results as they come, then ``{"done": exit status, "log": ...}``;
+``Lane.grade`` assembles a complete report from whatever arrived, whether the child finished, was
+killed or hung (then the whole lane is killed, and the next submission starts a new one).
 """
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from autograder.sandbox.process import _remove, grading_folder
-from autograder.supervisor import (GRADING_SECONDS, LOG_CHARS, PACKAGE_ROOT, adopt_orphans, assemble, cap_memory,
-                                   reap_orphans, skip_unused_imports, stream_grading)
+from autograder.running.children import PACKAGE_ROOT, adopt_orphans, cap_memory, reap_orphans, skip_unused_imports
+from autograder.running.stream import GRADING_SECONDS, LOG_CHARS, assemble, stream_grading
 
 if TYPE_CHECKING:
-    from autograder.grading import GradeReport
+    from autograder.running.grading import GradeReport
     from autograder.sandbox.process import Zygote
 
 MAX_LOG_CHARS = 20 * LOG_CHARS
@@ -58,7 +58,7 @@ class Lane:
         self._buffer = b""
 
     def _start(self) -> subprocess.Popen:
-        command = [sys.executable, "-m", "autograder.lane"] + ([] if self.include_hidden else ["--public-only"])
+        command = [sys.executable, "-m", "autograder.running.lane"] + ([] if self.include_hidden else ["--public-only"])
         path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         self._buffer = b""
         adopt_orphans()  # a killed lane's zygote and workers come back here, to be reaped
@@ -166,7 +166,7 @@ def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygot
 
 def serve(include_hidden: bool) -> None:
     """Read submissions (JSON lines) on stdin; grade each in a forked child; say when each child ended."""
-    from autograder.checks import load_checks
+    from autograder.assignment.graded_checks import load_checks
     from autograder.sandbox.process import Zygote
 
     _die_with_parent()
@@ -187,7 +187,7 @@ def serve(include_hidden: bool) -> None:
                     status = 70
                     try:
                         status = _grade_forked(submission, include_hidden, answers, session, log.fileno(), folder)
-                    except BaseException:  # noqa: BLE001 (its last words, for the row: see supervisor._how_it_ended)
+                    except BaseException:  # noqa: BLE001 (its last words, for the row: see stream._how_it_ended)
                         traceback.print_exc()
                         sys.stderr.flush()
                     finally:
@@ -204,7 +204,7 @@ def serve(include_hidden: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m autograder.lane")
+    parser = argparse.ArgumentParser(prog="python -m autograder.running.lane")
     parser.add_argument("--public-only", action="store_true")
     serve(include_hidden=not parser.parse_args(argv).public_only)
 

@@ -8,20 +8,15 @@ Both pass every result through the wire format, so a check sees the same values 
 from __future__ import annotations
 
 import time
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograder.framework.errors import Missing, StudentError, describe_local
+from autograder.framework.seeds import check_seed, seed_all
 from autograder.sandbox import probes, protocol
-from autograder.errors import Missing, StudentError, describe_local
 
 if TYPE_CHECKING:
     from autograder.sandbox.process import Sandbox
-
-
-def check_seed(check_id: str) -> int:
-    """A fixed seed per check, so grading is deterministic and checks are independent."""
-    return zlib.crc32(check_id.encode())
 
 
 class SandboxStudent:
@@ -55,7 +50,7 @@ class LocalStudent:
 
     def probe(self, name: str, *args: Any) -> Any:
         args = protocol.loads(protocol.dumps({"args": list(args)}))["args"]
-        probes.seed_all(self.seed)
+        seed_all(self.seed)
         try:
             result = probes.PROBES[name](self.namespace, *args)
         except probes.MissingDefinition as missing:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autograder.text import markdown_text
+from autograder.framework.text import markdown_text
 
 if TYPE_CHECKING:
-    from autograder.results import CheckResult
+    from autograder.framework.results import CheckResult
 
 
 def points(value: float) -> str:

@@ -4,7 +4,7 @@ The solution notebook's nbgrader metadata declares them, once (see "Adding a gra
 ``autograder/README.md``): a part is a solution code cell whose ``grade_id`` is the name of the
 function or class it defines, followed by its graded test cell ``test_<part>`` holding the part's
 points; a written answer is a graded markdown solution cell. ``python -m autograder build-index``
-copies what the grader needs at run time into ``assignment_index.py`` (it has no solution
+copies what the grader needs at run time into ``index.py`` (it has no solution
 notebook in a student's bundle or on Gradescope); a test fails when that copy is stale.
 
 Standard library only: the student's notebook imports this through the self-check, on any OS.
@@ -106,7 +106,7 @@ def read_assignment(notebook: dict[str, Any]) -> Assignment:
 @cache
 def the_assignment() -> Assignment:
     """The assignment as the grader knows it at run time: the generated index."""
-    from autograder.assignment_index import HIDDEN_CHECKS, PARTS, WRITTEN_ANSWERS
+    from autograder.assignment.index import HIDDEN_CHECKS, PARTS, WRITTEN_ANSWERS
 
     return Assignment(tuple(Part(*p) for p in PARTS), tuple(WrittenAnswer(*w) for w in WRITTEN_ANSWERS),
                       HIDDEN_CHECKS)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.assignment import the_assignment
-from autograder.checks import Check, load_checks
-from autograder.errors import WorkerFailure
-from autograder.results import CheckResult, blocked_tasks, run_check
+from autograder.assignment.parts import the_assignment
+from autograder.framework.registry import Check
+from autograder.assignment.graded_checks import load_checks
+from autograder.framework.errors import WorkerFailure
+from autograder.framework.results import CheckResult, blocked_parts, run_check
 from autograder.sandbox.process import Limits, Sandbox, Zygote
-from autograder.submission import read_submission
+from autograder.running.submission import read_submission
 
 
 @dataclass
@@ -58,7 +59,7 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
     ``check_seconds`` replaces the default time limit of a check (tests use a short one); a check that declares
     a longer one keeps that proportion. ``on_plan``
     hears the checks before any student code runs and ``on_result`` each result as it is known,
-    so that a supervising process keeps them if this one is killed (``autograder.supervisor``).
+    so that a supervising process keeps them if this one is killed (``autograder.running.supervisor``).
     ``zygote`` forks the workers (one the caller started early, or a grading lane's, shared by its
     submissions); without one the sandbox starts its own.
     """
@@ -92,9 +93,9 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
             report.notes.append(f"Loading your definitions failed: {error}.")
             load_errors = [{"names": list(definitions.names), "type": type(error).__name__,
                             "message": str(error), "filename": "<notebook>"}]
-        from autograder.students import SandboxStudent
+        from autograder.running.students import SandboxStudent
 
-        blocked = blocked_tasks(definitions, load_errors)
+        blocked = blocked_parts(definitions, load_errors)
         defined = set(definitions.names)
         student = SandboxStudent(sandbox)
         for check in checks:
@@ -106,7 +107,7 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
             if on_result is not None:
                 on_result(result)
             if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
-                blocked[check.task] = f"Not run: an earlier check of `{check.task}` failed with: {result.message}"
+                blocked[check.part] = f"Not run: an earlier check of `{check.part}` failed with: {result.message}"
         if sandbox.stopped:  # it used more than its share: nothing of it counts, however far it got (deterministic)
             report.notes.append(f"Grading stopped: {sandbox.stopped}.")
             report.results = [CheckResult.of(c, 0.0, f"Not graded: {sandbox.stopped}.") for c in checks]

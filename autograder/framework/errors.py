@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder.text import readable, shorten
+from autograder.framework.text import readable, shorten
 
 
 class Missing(Exception):
@@ -58,7 +58,7 @@ def describe_local(error: BaseException) -> dict[str, str]:
 
     library = {Path(p).resolve() for p in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
                                            sysconfig.get_paths()["platlib"])}
-    library.add(Path(__file__).resolve().parent)
+    library.add(Path(__file__).resolve().parents[1])  # the autograder package
     library.add(Path(sys.prefix).resolve())
 
     def is_student(filename: str) -> bool:

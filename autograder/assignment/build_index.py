@@ -2,7 +2,7 @@
 
 The grader runs where the solution notebook is not (a student's kernel, Gradescope), so what it
 needs (the parts and their points, the written answers, the hidden checks' names and points)
-is written to ``assignment_index.py``, and the points table to ``autograder/README.md``. Before
+is written to ``assignment/index.py``, and the points table to ``autograder/README.md``. Before
 writing, the naming rules and the points are checked against the checks themselves, so a part
 whose checks do not add up to its test cell's points never reaches a student.
 """
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignment import Assignment, read_assignment, self_check_cell
-from autograder.checks import Check, registered_checks
+from autograder.assignment.parts import Assignment, read_assignment, self_check_cell
+from autograder.framework.registry import Check, registered_checks
 from vae_course.notebook_code import extract_definitions
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # autograder/
 SOLUTION = PACKAGE.parent / "solutions" / "vae" / "vae.ipynb"
-INDEX = PACKAGE / "assignment_index.py"
+INDEX = PACKAGE / "assignment" / "index.py"
 README = PACKAGE / "README.md"
 TABLE = re.compile(r"(<!-- points: generated[^\n]*-->\n).*?(<!-- end of points -->)", re.S)
 
@@ -27,15 +27,15 @@ TABLE = re.compile(r"(<!-- points: generated[^\n]*-->\n).*?(<!-- end of points -
 def _problems(notebook: nbformat.NotebookNode, assignment: Assignment, checks: list[Check]) -> list[str]:
     """Where the notebook and the checks break the rules of "Adding a graded part"."""
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
-    problems = [f"check {c.id!r} is of {c.task!r}, which no test cell `test_{c.task}` declares"
-                for c in checks if c.task not in assignment.part_names]
+    problems = [f"check {c.id!r} is of {c.part!r}, which no test cell `test_{c.part}` declares"
+                for c in checks if c.part not in assignment.part_names]
     for part in assignment.parts:
         solution = nbformat.v4.new_notebook(cells=[cells[part.name]])
         if part.name not in extract_definitions(solution).names:
             problems.append(f"the solution cell {part.name!r} does not define `{part.name}`")
         if cells[part.test_cell_id].source != self_check_cell(part):
             problems.append(f"test cell {part.test_cell_id!r} should hold exactly:\n{self_check_cell(part)}")
-        own = [c for c in checks if c.task == part.name]
+        own = [c for c in checks if c.part == part.name]
         if not any(not c.hidden for c in own):
             problems.append(f"part {part.name!r} has no public check")
         if sum(c.points for c in own) != part.points:
@@ -57,13 +57,13 @@ def assignment_of(notebook_path: Path) -> Assignment:
     problems = _problems(notebook, declared, checks)
     if problems:
         raise ValueError(f"{notebook_path} and the checks disagree:\n- " + "\n- ".join(problems))
-    hidden = {part: tuple((c.id, c.points) for c in checks if c.hidden and c.task == part)
+    hidden = {part: tuple((c.id, c.points) for c in checks if c.hidden and c.part == part)
               for part in declared.part_names}
     return Assignment(declared.parts, declared.written, {part: ids for part, ids in hidden.items() if ids})
 
 
 def index_source(assignment: Assignment) -> str:
-    """``assignment_index.py``: literals only, so that it imports anywhere."""
+    """``assignment/index.py``: literals only, so that it imports anywhere."""
     def lines(rows: list[str]) -> str:
         return "".join(f"    {row},\n" for row in rows)
 
@@ -93,7 +93,7 @@ def points_table(assignment: Assignment, public_points: dict[str, float]) -> str
 def generated_files(notebook_path: Path = SOLUTION, readme: Path = README) -> dict[Path, str]:
     """Each generated file and the text it should hold."""
     assignment = assignment_of(notebook_path)
-    public = {p: sum(c.points for c in registered_checks(False) if c.task == p) for p in assignment.part_names}
+    public = {p: sum(c.points for c in registered_checks(False) if c.part == p) for p in assignment.part_names}
     text = readme.read_text(encoding="utf-8")
     if not TABLE.search(text):
         raise ValueError(f"{readme} has no '<!-- points: generated ... -->' ... '<!-- end of points -->' block")

@@ -5,7 +5,7 @@ inputs, and grader-chosen values for its parameters (one set per seed; a second 
 layer that agrees by chance). The worker reports only the parameters' names and shapes
 (``model_roles`` matches them to the described layers) and what ``encode``, ``decode`` and
 ``forward`` return; every verdict compares those outputs with what the specification computes
-from the same values: live in a hidden check, or recorded (``autograder.recorded``) for a public one.
+from the same values: live in a hidden check, or recorded (``autograder.assignment.recorded``) for a public one.
 Nothing here computes a model: this module holds comparisons, not a solution.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from autograder.model_roles import EVERY_PART, Assignment, Role, assignments, inputs, lent_values, roles_of, settings
+from autograder.framework.model_roles import EVERY_PART, Assignment, Role, assignments, inputs, lent_values, roles_of, settings
 
 IMAGES_AND_LATENTS = ("mu", "logvar", "decoded", "x_hat", "mu_forward", "logvar_forward")
 LATENTS = {"mu": ("mu", "mu from encode"), "logvar": ("logvar", "logvar from encode"),

@@ -18,18 +18,18 @@ import nbformat
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.assignment import TEST_PREFIX
-from autograder.grading import GradeReport
-from autograder.render import part_lines, score_of
-from autograder.results import CheckResult
-from autograder.supervisor import grade_supervised
+from autograder.assignment.parts import TEST_PREFIX
+from autograder.running.grading import GradeReport
+from autograder.reports.render import part_lines, score_of
+from autograder.framework.results import CheckResult
+from autograder.running.supervisor import grade_supervised
 
 GRADING = "autograder_grading"  # the key of the started grading in nbconvert's resources
 
 
-def part_feedback(task: str, results: list[CheckResult]) -> str:
+def part_feedback(part: str, results: list[CheckResult]) -> str:
     """What the student sees under a part's test cell."""
-    return "\n".join([f"Autograder: {task}, {score_of(results)} points", *part_lines(results)]) + "\n"
+    return "\n".join([f"Autograder: {part}, {score_of(results)} points", *part_lines(results)]) + "\n"
 
 
 def autograded_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -68,9 +68,9 @@ class GradeOutsideKernel(NbGraderPreprocessor):
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict) -> tuple[nbformat.NotebookNode, dict]:
         report = (resources.pop(GRADING, None) or start_grading(nb)).result()
         for cell in autograded_cells(nb):
-            task = cell.metadata["nbgrader"]["grade_id"].removeprefix(TEST_PREFIX)
-            results = [r for r in report.results if r.task == task]
+            part = cell.metadata["nbgrader"]["grade_id"].removeprefix(TEST_PREFIX)
+            results = [r for r in report.results if r.part == part]
             score = sum(r.score for r in results)
-            cell.outputs = [new_output("stream", name="stdout", text=part_feedback(task, results)),
+            cell.outputs = [new_output("stream", name="stdout", text=part_feedback(part, results)),
                             new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=None)]
         return nb, resources
