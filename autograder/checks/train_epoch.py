@@ -81,6 +81,22 @@ def loop_report(epochs: list[dict[str, Any]]) -> str:
     return ""
 
 
+def expect_losses(epochs: list[dict[str, Any]], expected: dict[str, Any], fact: str = "", wording: str = "") -> None:
+    """The epochs returned ``expected``'s losses; on a mismatch, the message counts the forward passes whose
+    ``fact`` (what the worker saw) was false, as ``wording`` says."""
+    mismatch = loss_mismatch(epochs, expected)
+    if mismatch is not None and fact:
+        facts = [f[fact] for epoch in epochs for f in epoch["forwards"]]
+        mismatch += f"; {facts.count(False)} of {len(facts)} {wording}"
+    assert mismatch is None, mismatch
+
+
+def expect_weights(epochs: list[dict[str, Any]], expected: dict[str, Any], scenario: Scenario) -> None:
+    """The epochs left ``expected``'s weights after each epoch."""
+    mismatch = weight_mismatch(epochs, expected, scenario)
+    assert mismatch is None, mismatch + loop_report(epochs)
+
+
 @check("train_epoch.returns_float", task="train_epoch", points=1,
        feedback="Add up each batch's loss as a number, loss.item(): summing the tensors keeps every batch's graph "
                 "in memory, and the function must return a float.")
@@ -90,8 +106,7 @@ def returns_a_float(student):
     returned = epochs[0]["returned"]
     tracking = " that tracks gradients" if returned["requires_grad"] else ""
     assert returned["number"], f"train_epoch returned a {returned['type']}{tracking}, not a float"
-    mismatch = loss_mismatch(epochs, recorded("train_epoch.returns_float"))
-    assert mismatch is None, mismatch
+    expect_losses(epochs, recorded("train_epoch.returns_float"))
 
 
 @check("train_epoch.mean_per_image", task="train_epoch", points=2,
@@ -99,14 +114,11 @@ def returns_a_float(student):
                 "vae_loss is already a sum over the batch, so divide once.")
 def returns_the_mean_loss_per_image(student):
     """Is the returned value the epoch's mean loss per image?"""
-    mismatch = loss_mismatch(run_epochs(student, MEAN_PER_IMAGE), recorded("train_epoch.mean_per_image"))
-    assert mismatch is None, mismatch
+    expect_losses(run_epochs(student, MEAN_PER_IMAGE), recorded("train_epoch.mean_per_image"))
 
 
 @check("train_epoch.weight_updates", task="train_epoch", points=1,
        feedback="Each step: forward pass, vae_loss, optimizer.zero_grad(), loss.backward(), optimizer.step().")
 def updates_the_weights_as_the_loop_should(student):
     """After three epochs, are the model's weights those of zero_grad, backward and one step on every batch?"""
-    epochs = run_epochs(student, WEIGHT_UPDATES)
-    mismatch = weight_mismatch(epochs, recorded("train_epoch.weight_updates"), WEIGHT_UPDATES)
-    assert mismatch is None, mismatch + loop_report(epochs)
+    expect_weights(run_epochs(student, WEIGHT_UPDATES), recorded("train_epoch.weight_updates"), WEIGHT_UPDATES)
