@@ -17,7 +17,7 @@ import torch
 
 from autograder.checks import Student, check
 from autograder.recorded import recorded
-from autograder.sandbox.loop_harness import LoopVAE, Scenario, weights
+from autograder.sandbox.loop_harness import Scenario, lent_model, weights
 
 RETURNS_FLOAT = Scenario(seed=0, count=6, batch_size=1, lr=0.0)
 MEAN_PER_IMAGE = Scenario(seed=1, lr=0.0)
@@ -52,7 +52,7 @@ def loss_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any]) -> str
 
 def weight_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any], scenario: Scenario) -> str | None:
     """How the weights after each epoch differ from the correct epochs' (None when they agree)."""
-    start = weights(LoopVAE(scenario.seed))
+    start = weights(lent_model(scenario.seed))
     for number, (epoch, want) in enumerate(zip(epochs, expected["weights"], strict=True), 1):
         got = epoch["weights"]
         if not isinstance(got, dict) or sorted(got) != sorted(want) or any(
