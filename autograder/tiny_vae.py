@@ -1,15 +1,16 @@
 """A small, known VAE that the grader lends to ``interpolate``, ``sample_images`` and ``train_epoch``, and its inverse.
 
 Those functions are graded with this model rather than the student's own ``ConvVAE``, so a
-mistake in one part never costs points in another. The model records nothing: every verdict is
-read off what the student's function returned. The grader builds the same model from the same
-seed in its own process, and its decoder, ``sigmoid(W z + b)`` with more pixels than latent
-dimensions, can be inverted there (``invert_decoder``): an image it returned gives back the
-``z`` that was decoded, and anything else leaves a residual. A model built with
-``tells_mode=True`` decodes differently in training mode and with gradients on (a known shift
-before the sigmoid), so the returned images themselves show how the model was called. The loop
-harness lends it to ``train_epoch`` with ``samples=True`` (its latent depends on the mode, as a
-real VAE's does) and a ``reads`` that sees every batch first (``sandbox/loop_harness.py``).
+mistake in one part never costs points in another. Every verdict is read off what the student's
+function returned (images, or the weights and losses an epoch left), never off what the model
+saw. The grader builds the same model from the same seed in its own process, and its decoder,
+``sigmoid(W z + b)`` with more pixels than latent dimensions, can be inverted there
+(``invert_decoder``): an image it returned gives back the ``z`` that was decoded, and anything
+else leaves a residual. A model built with ``tells_mode=True`` decodes differently in training
+mode and with gradients on (a known shift before the sigmoid), so the returned images themselves
+show how the model was called. The loop harness lends it to ``train_epoch`` with ``samples=True``
+(its latent depends on the mode, as a real VAE's does) and a ``reads`` that sees every batch
+first (``sandbox/loop_harness.py``).
 """
 from __future__ import annotations
 
