@@ -1,17 +1,21 @@
-"""A small, known VAE that the grader lends to ``interpolate`` and ``sample_images``, and its inverse.
+"""A small, known VAE that the grader lends to ``interpolate``, ``sample_images`` and ``train_epoch``, and its inverse.
 
 Those functions are graded with this model rather than the student's own ``ConvVAE``, so a
-mistake in one part never costs points in another. The model records nothing: every verdict is
-read off what the student's function returned. The grader builds the same model from the same
-seed in its own process, and its decoder, ``sigmoid(W z + b)`` with more pixels than latent
-dimensions, can be inverted there (``invert_decoder``): an image it returned gives back the
-``z`` that was decoded, and anything else leaves a residual. A model built with
-``tells_mode=True`` decodes differently in training mode and with gradients on (a known shift
-before the sigmoid), so the returned images themselves show how the model was called.
+mistake in one part never costs points in another. Every verdict is read off what the student's
+function returned (images, or the weights and losses an epoch left), never off what the model
+saw. The grader builds the same model from the same seed in its own process, and its decoder,
+``sigmoid(W z + b)`` with more pixels than latent dimensions, can be inverted there
+(``invert_decoder``): an image it returned gives back the ``z`` that was decoded, and anything
+else leaves a residual. A model built with ``tells_mode=True`` decodes differently in training
+mode and with gradients on (a known shift before the sigmoid), so the returned images themselves
+show how the model was called. The loop harness lends it to ``train_epoch`` with ``samples=True``
+(its latent depends on the mode, as a real VAE's does) and a ``reads`` that sees every batch
+first (``sandbox/loop_harness.py``).
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -24,14 +28,23 @@ RESIDUAL_TOLERANCE = 1e-4
 
 
 class TinyVAE(nn.Module):
-    """Linear encoder and decoder with a sigmoid output; deterministic for a seed."""
+    """Linear encoder and decoder with a sigmoid output; deterministic for a seed.
+
+    ``samples``: in training mode the forward pass decodes ``z = mu + exp(logvar / 2) * eps`` with a
+    fixed ``eps`` drawn from the seed (a stand-in for sampling that the grader can replay), in eval
+    mode ``z = mu``; otherwise always ``z = mu``. ``reads(model, x)``, when given, is what the
+    forward pass reads instead of ``x``.
+    """
 
     def __init__(self, latent_dim: int = 4, image_shape: tuple[int, int, int] = (3, 8, 8), seed: int = 0,
-                 tells_mode: bool = False) -> None:
+                 tells_mode: bool = False, samples: bool = False,
+                 reads: Callable[[nn.Module, torch.Tensor], torch.Tensor] | None = None) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.image_shape = image_shape
         self.tells_mode = tells_mode
+        self.samples = samples
+        self.reads = reads
         generator = torch.Generator().manual_seed(seed)
         pixels = math.prod(image_shape)
         self.fc_mu = nn.Linear(pixels, latent_dim)
@@ -45,6 +58,7 @@ class TinyVAE(nn.Module):
         # Before the sigmoid: added in training mode, and with gradients on, when the model tells its mode.
         self.register_buffer("train_shift", torch.randn(pixels, generator=generator), persistent=False)
         self.register_buffer("grad_shift", torch.randn(pixels, generator=generator), persistent=False)
+        self.register_buffer("eps", torch.randn(latent_dim, generator=generator), persistent=False)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         flat = x.flatten(1)
@@ -61,9 +75,10 @@ class TinyVAE(nn.Module):
         return torch.sigmoid(logits).view(len(z), *self.image_shape)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(decode(mu), mu, logvar)``: the parts graded with this model need only the posterior mean."""
-        mu, logvar = self.encode(x)
-        return self.decode(mu), mu, logvar
+        """``(decode(z), mu, logvar)``: z is mu, or the fixed sample in training mode when the model ``samples``."""
+        mu, logvar = self.encode(x if self.reads is None else self.reads(self, x))
+        z = mu + torch.exp(0.5 * logvar) * self.eps if self.samples and self.training else mu
+        return self.decode(z), mu, logvar
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ forward, vae_loss, backward, Adam; best of a few), and time per epoch: measured 
 this CPU (CPU time, so other jobs on a shared machine do not skew it; a laptop's 4 cores train
 about 3x faster), and **estimated from the FLOP count** for a laptop GPU and a T4 (no GPU is
 measured here; see ``GPUS`` for the assumptions). Everything but the measured rate is computed
-by ``cost_table``, which ``tests/test_content_claims.py`` reruns on the rates the notebook prints.
+by ``cost_table``, which ``tests/solutions/test_content_claims.py`` reruns on the rates the notebook prints.
 
     PYTHONPATH=. python benchmarks/model_costs.py [--quick]
 """

@@ -2,7 +2,7 @@
 
 The solutions are the single source: nbgrader's ``generate_assignment`` strips everything
 between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` and locks the read-only cells. Nobody
-edits ``course/`` by hand; ``tests/test_course_build.py`` fails when it drifts.
+edits ``course/`` by hand; ``tests/course_tools/test_course_build.py`` fails when it drifts.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.framework import expect
-from autograder.framework.registry import check, examples
+from autograder.framework.registry import Student, check, examples
 from autograder.framework.errors import StudentError
 
 
@@ -29,6 +29,38 @@ def expect_standard_noise(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
         f"(z - mu) / exp(0.5 * logvar) has mean {float(eps.mean()):.3g} and std {float(eps.std()):.3g}: "
         "expected noise eps ~ N(0, 1) scaled by std = exp(0.5 * logvar)")
     return eps
+
+
+def expect_mean_and_std(student: Student, mu: list[float], logvar: list[float]) -> None:
+    """Over 20,000 draws of one row ``mu``, ``logvar``, with gradients on and off, the sample mean of z is mu and
+    its sample std exp(0.5 * logvar)."""
+    mu_rows = torch.tensor([mu]).expand(20000, len(mu)).contiguous()
+    logvar_rows = torch.tensor([logvar]).expand(20000, len(logvar)).contiguous()
+    for grad_enabled in (True, False):
+        z = student.probe("reparameterize_sample", mu_rows, logvar_rows, "cpu", grad_enabled)["z"]
+        assert z is not None, "z is not a tensor"
+        expect.close(z.mean(0), mu_rows[0], "the mean of z", atol=0.06, rtol=0)
+        expect.close(z.std(0), torch.exp(0.5 * logvar_rows[0]), "the standard deviation of z", atol=0, rtol=0.04)
+
+
+def expect_eps_on_mus_device(student: Student) -> None:
+    """z (and so eps) is on mu's device, shown on the 'meta' device, where a CPU-made eps fails without a GPU."""
+    # Code that cannot run on meta tensors for another reason (torch.distributions validating its
+    # arguments) is not judged here.
+    try:
+        meta = student.probe("reparameterize_sample", torch.zeros(3, 4), torch.zeros(3, 4), "meta")["facts"]
+    except StudentError as error:
+        assert "expected device" not in str(error), "eps is not on mu's device"
+    else:
+        assert meta.get("device") == "meta", "z is not on mu's device"
+
+
+def expect_float64_noise(student: Student, mu: torch.Tensor, logvar: torch.Tensor, tolerance: float) -> None:
+    """For float64 ``mu`` and ``logvar``: z is float64 with standard noise (``tolerance``) drawn in float64."""
+    z = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu, "z for float64 inputs")
+    eps = expect_standard_noise(z, mu, logvar, tolerance)
+    single = (eps - eps.float().double()).abs() <= 1e-9 * eps.abs().clamp_min(1e-30)
+    assert single.double().mean() < 0.5, "eps was drawn in float32 for float64 inputs"
 
 
 @check("reparameterize.shape_and_dtype", part="reparameterize", points=1,
@@ -52,13 +84,7 @@ def shape_and_dtype_follow_the_inputs(student, batch, latent, double):
                 "variance), eps ~ N(0, 1), and no shortcut that returns mu.")
 def sample_mean_is_mu_and_sample_std_is_exp_half_logvar(student):
     """Over 20,000 draws of mu = (1, -1), logvar = (0, 2), are the sample mean mu and the sample std exp(0.5 * logvar)?"""
-    mu = torch.tensor([[1.0, -1.0]]).expand(20000, 2).contiguous()
-    logvar = torch.tensor([[0.0, 2.0]]).expand(20000, 2).contiguous()
-    for grad_enabled in (True, False):
-        z = student.probe("reparameterize_sample", mu, logvar, "cpu", grad_enabled)["z"]
-        assert z is not None, "z is not a tensor"
-        expect.close(z.mean(0), mu[0], "the mean of z", atol=0.06, rtol=0)
-        expect.close(z.std(0), torch.tensor([1.0, 2.718281828]), "the standard deviation of z", atol=0, rtol=0.04)
+    expect_mean_and_std(student, [1.0, -1.0], [0.0, 2.0])
 
 
 @check("reparameterize.one_eps_per_element", part="reparameterize", points=1,
@@ -73,23 +99,13 @@ def every_element_gets_its_own_noise(student):
     distinct = len(torch.unique(((z.double() - mu) / torch.exp(0.5 * logvar)).float()))
     assert distinct == 512, f"eps has only {distinct} different values among 512: eps is shared between elements"
     expect_standard_noise(z, mu, logvar, 0.25)
-    # On the 'meta' device a CPU-made eps shows up without a GPU. Code that cannot run on meta
-    # tensors for another reason (torch.distributions validating its arguments) is not judged here.
-    try:
-        meta = student.probe("reparameterize_sample", torch.zeros(3, 4), torch.zeros(3, 4), "meta")["facts"]
-    except StudentError as error:
-        assert "expected device" not in str(error), "eps is not on mu's device"
-    else:
-        assert meta.get("device") == "meta", "z is not on mu's device"
-    mu, logvar = mu.double(), logvar.double()
-    double = sampled(student.probe("reparameterize_sample", mu, logvar)["z"], mu, "z for float64 inputs")
-    eps = expect_standard_noise(double, mu, logvar, 0.25)
-    single = (eps - eps.float().double()).abs() <= 1e-9 * eps.abs().clamp_min(1e-30)
-    assert single.double().mean() < 0.5, "eps was drawn in float32 for float64 inputs"
+    expect_eps_on_mus_device(student)
+    expect_float64_noise(student, mu.double(), logvar.double(), 0.25)
 
 
-def expect_vector_jacobian_product(result: dict, mu: torch.Tensor, cotangent: torch.Tensor) -> None:
+def expect_gradients(student: Student, mu: torch.Tensor, logvar: torch.Tensor, cotangent: torch.Tensor) -> None:
     """The gradients of sum(cotangent * z) are cotangent for mu and 0.5 * (z - mu) * cotangent for logvar."""
+    result = student.probe("reparameterize_gradients", mu, logvar, cotangent)
     z = sampled(result["z"], mu)
     assert bool(((z - mu).abs() > 0).double().mean() > 0.5), "z is mu: add the noise eps * std"
     assert result["mu_grad"] is not None, "no gradient reached mu"
@@ -107,4 +123,4 @@ def gradients_reach_mu_and_logvar_on_one_input(student):
     generator = torch.Generator().manual_seed(16)
     mu, logvar = torch.randn(16, 8, generator=generator), torch.randn(16, 8, generator=generator)
     cotangent = torch.linspace(-2, 2, 128).reshape(16, 8)
-    expect_vector_jacobian_product(student.probe("reparameterize_gradients", mu, logvar, cotangent), mu, cotangent)
+    expect_gradients(student, mu, logvar, cotangent)

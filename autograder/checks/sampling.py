@@ -39,6 +39,14 @@ def expect_distinct_latents(inversion: Inversion, what: str) -> None:
     assert distinct == len(inversion.z), f"{what} decode only {distinct} different z among {len(inversion.z)}"
 
 
+def expect_eval_decodings(model: TinyVAE, images: torch.Tensor | None, count: int, what: str) -> None:
+    """``images`` are ``count`` decodings of different z by ``model`` (lent with ``tells_mode``), in evaluation
+    mode with gradients off."""
+    inversion = decoded_by(model, images, count, what)
+    expect_eval_without_gradients(inversion, what)
+    expect_distinct_latents(inversion, what)
+
+
 @check("sample_images.shape", part="sample_images", points=1,
        feedback="sample_images returns num_samples decoded images (num_samples, C, H, W): what vae.decode(z) gives.")
 def returns_num_samples_images(student):
@@ -64,6 +72,4 @@ def decodes_standard_normal_vectors(student):
 def samples_in_eval_mode_without_gradients(student):
     """Are the samples what the model decodes in eval mode without gradients (it decodes differently otherwise)?"""
     images = student.probe("samples", 1, 3, [3, 8, 8], 6, True)["images"]
-    inversion = decoded_by(TinyVAE(3, (3, 8, 8), 1, tells_mode=True), images, 6, "the samples")
-    expect_eval_without_gradients(inversion, "the samples")
-    expect_distinct_latents(inversion, "the samples")
+    expect_eval_decodings(TinyVAE(3, (3, 8, 8), 1, tells_mode=True), images, 6, "the samples")

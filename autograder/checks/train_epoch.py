@@ -2,7 +2,7 @@
 
 Each check lends ``train_epoch`` the objects of a fixed ``Scenario`` and compares what it
 returned and the weights it left with what the correct epoch gives from the same start: the
-grader's own replay (``autograder/hidden/``), recorded for these scenarios (``autograder/assignment/recorded/``).
+grader's own replay (``autograder/hidden/``), recorded for these scenarios (``autograder/recorded/``).
 A scenario makes its check's mistake show and keeps the others out of the way: with a learning
 rate of 0 the weights never move, so only the forward passes shape the returned loss; with one
 image per batch, dividing by the batch size changes nothing. What the worker reports about the
@@ -17,7 +17,7 @@ import torch
 
 from autograder.framework.registry import Student, check
 from autograder.assignment.recorded import recorded
-from autograder.sandbox.loop_harness import LoopVAE, Scenario, weights
+from autograder.sandbox.loop_harness import Scenario, lent_model, weights
 
 RETURNS_FLOAT = Scenario(seed=0, count=6, batch_size=1, lr=0.0)
 MEAN_PER_IMAGE = Scenario(seed=1, lr=0.0)
@@ -52,7 +52,7 @@ def loss_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any]) -> str
 
 def weight_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any], scenario: Scenario) -> str | None:
     """How the weights after each epoch differ from the correct epochs' (None when they agree)."""
-    start = weights(LoopVAE(scenario.seed))
+    start = weights(lent_model(scenario.seed))
     for number, (epoch, want) in enumerate(zip(epochs, expected["weights"], strict=True), 1):
         got = epoch["weights"]
         if not isinstance(got, dict) or sorted(got) != sorted(want) or any(
@@ -81,6 +81,22 @@ def loop_report(epochs: list[dict[str, Any]]) -> str:
     return ""
 
 
+def expect_losses(epochs: list[dict[str, Any]], expected: dict[str, Any], fact: str = "", wording: str = "") -> None:
+    """The epochs returned ``expected``'s losses; on a mismatch, the message counts the forward passes whose
+    ``fact`` (what the worker saw) was false, as ``wording`` says."""
+    mismatch = loss_mismatch(epochs, expected)
+    if mismatch is not None and fact:
+        facts = [f[fact] for epoch in epochs for f in epoch["forwards"]]
+        mismatch += f"; {facts.count(False)} of {len(facts)} {wording}"
+    assert mismatch is None, mismatch
+
+
+def expect_weights(epochs: list[dict[str, Any]], expected: dict[str, Any], scenario: Scenario) -> None:
+    """The epochs left ``expected``'s weights after each epoch."""
+    mismatch = weight_mismatch(epochs, expected, scenario)
+    assert mismatch is None, mismatch + loop_report(epochs)
+
+
 @check("train_epoch.returns_float", part="train_epoch", points=1,
        feedback="Add up each batch's loss as a number, loss.item(): summing the tensors keeps every batch's graph "
                 "in memory, and the function must return a float.")
@@ -90,8 +106,7 @@ def returns_a_float(student):
     returned = epochs[0]["returned"]
     tracking = " that tracks gradients" if returned["requires_grad"] else ""
     assert returned["number"], f"train_epoch returned a {returned['type']}{tracking}, not a float"
-    mismatch = loss_mismatch(epochs, recorded("train_epoch.returns_float"))
-    assert mismatch is None, mismatch
+    expect_losses(epochs, recorded("train_epoch.returns_float"))
 
 
 @check("train_epoch.mean_per_image", part="train_epoch", points=2,
@@ -99,14 +114,11 @@ def returns_a_float(student):
                 "vae_loss is already a sum over the batch, so divide once.")
 def returns_the_mean_loss_per_image(student):
     """Is the returned value the epoch's mean loss per image?"""
-    mismatch = loss_mismatch(run_epochs(student, MEAN_PER_IMAGE), recorded("train_epoch.mean_per_image"))
-    assert mismatch is None, mismatch
+    expect_losses(run_epochs(student, MEAN_PER_IMAGE), recorded("train_epoch.mean_per_image"))
 
 
 @check("train_epoch.weight_updates", part="train_epoch", points=1,
        feedback="Each step: forward pass, vae_loss, optimizer.zero_grad(), loss.backward(), optimizer.step().")
 def updates_the_weights_as_the_loop_should(student):
     """After three epochs, are the model's weights those of zero_grad, backward and one step on every batch?"""
-    epochs = run_epochs(student, WEIGHT_UPDATES)
-    mismatch = weight_mismatch(epochs, recorded("train_epoch.weight_updates"), WEIGHT_UPDATES)
-    assert mismatch is None, mismatch + loop_report(epochs)
+    expect_weights(run_epochs(student, WEIGHT_UPDATES), recorded("train_epoch.weight_updates"), WEIGHT_UPDATES)

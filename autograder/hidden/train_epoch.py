@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from autograder.framework.registry import check
-from autograder.checks.train_epoch import (MEAN_PER_IMAGE, RETURNS_FLOAT, WEIGHT_UPDATES, loop_report, loss_mismatch,
-                                           run_epochs, weight_mismatch)
+from autograder.checks.train_epoch import (MEAN_PER_IMAGE, RETURNS_FLOAT, WEIGHT_UPDATES, expect_losses,
+                                           expect_weights, run_epochs)
 from autograder.hidden.recordings import recording
 from autograder.hidden.replay import replay
 from autograder.sandbox.loop_harness import Scenario
@@ -37,10 +37,8 @@ def _weight_updates() -> dict[str, Any]:
                 "model in eval mode.")
 def trains_in_training_mode(student):
     """Are the losses those of forward passes in training mode, although the model arrives in eval mode?"""
-    epochs = run_epochs(student, ARRIVES_IN_EVAL)
-    mismatch = loss_mismatch(epochs, replay(ARRIVES_IN_EVAL))
-    modes = [f["training"] for epoch in epochs for f in epoch["forwards"]]
-    assert mismatch is None, f"{mismatch}; {modes.count(False)} of {len(modes)} forward passes ran in eval mode"
+    expect_losses(run_epochs(student, ARRIVES_IN_EVAL), replay(ARRIVES_IN_EVAL), "training",
+                  "forward passes ran in eval mode")
 
 
 @check("train_epoch.fresh_gradients", part="train_epoch", points=2,
@@ -48,19 +46,14 @@ def trains_in_training_mode(student):
                 "earlier batches add up.")
 def steps_on_each_batchs_own_gradient(student):
     """Does each optimizer step use the gradient of its own batch, and only that (the weights match the replay)?"""
-    epochs = run_epochs(student, FRESH_GRADIENTS)
-    mismatch = weight_mismatch(epochs, replay(FRESH_GRADIENTS), FRESH_GRADIENTS)
-    assert mismatch is None, mismatch + loop_report(epochs)
+    expect_weights(run_epochs(student, FRESH_GRADIENTS), replay(FRESH_GRADIENTS), FRESH_GRADIENTS)
 
 
 @check("train_epoch.device", part="train_epoch", points=1,
        feedback="Move each batch to the device given: x = x.to(device).")
 def moves_each_batch_to_the_device(student):
     """Is every batch moved to the device passed in (its losses are those of moved batches)?"""
-    epochs = run_epochs(student, HOST_BATCHES)
-    mismatch = loss_mismatch(epochs, replay(HOST_BATCHES))
-    moved = [f["moved"] for epoch in epochs for f in epoch["forwards"]]
-    assert mismatch is None, f"{mismatch}; {moved.count(False)} of {len(moved)} batches reached the model unmoved"
+    expect_losses(run_epochs(student, HOST_BATCHES), replay(HOST_BATCHES), "moved", "batches reached the model unmoved")
 
 
 @check("train_epoch.image_batches", part="train_epoch", points=1,
@@ -68,5 +61,4 @@ def moves_each_batch_to_the_device(student):
                 "batch is a tuple or list.")
 def trains_on_batches_without_labels(student):
     """Does it also train on a loader whose batches are images only (like the faces)?"""
-    mismatch = loss_mismatch(run_epochs(student, IMAGES_ONLY), replay(IMAGES_ONLY))
-    assert mismatch is None, mismatch
+    expect_losses(run_epochs(student, IMAGES_ONLY), replay(IMAGES_ONLY))

@@ -7,20 +7,20 @@ so the verdict rests on what the student's epoch left behind (the weights, the r
 never on what the worker reports about itself. The lent objects make each mistake show in that
 result:
 
-- the model arrives in eval mode when ``arrives_in_eval``, and computes differently there (its
-  latent is the posterior mean, in training mode a fixed stand-in for a sample), so an epoch
-  without ``model.train()`` returns other losses and leaves other weights;
+- the model (``TinyVAE`` with ``samples``) arrives in eval mode when ``arrives_in_eval``, and
+  computes differently there (its latent is the posterior mean, in training mode a fixed stand-in
+  for a sample), so an epoch without ``model.train()`` returns other losses and leaves other weights;
 - the batches are ``HostBatch``es when ``host_batches``: one that reaches the model without
   ``.to(device)`` is read inverted (where a real model on a GPU would raise), so again the
   losses and weights differ;
 - the loader yields ``(images, labels)`` or, like the faces, images only.
 
 ``EpochWatch`` keeps what each epoch did (the mode of each forward pass, moved batches, steps,
-gradients left over from earlier batches): it only words the feedback, the points never read it.
+gradients left over from earlier batches; ``BatchReader`` logs the forward passes): it only words
+the feedback, the points never read it.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
+
+from autograder.tiny_vae import TinyVAE
 
 IMAGE_SHAPE = (1, 6, 6)
 LATENT_DIM = 3
@@ -84,43 +86,22 @@ def plain(x: torch.Tensor) -> torch.Tensor:
     return x.as_subclass(torch.Tensor) if isinstance(x, HostBatch) else x
 
 
-class LoopVAE(nn.Module):
-    """A small linear VAE with a sigmoid output whose latent depends on the mode, like a real VAE's.
+class BatchReader:
+    """What the lent model reads for a batch: one left on the host (a ``HostBatch``) is read as ``1 - x``, where a
+    real model on a GPU would raise. Logs each forward pass (mode, moved, size) for the feedback only."""
 
-    Training mode: ``z = mu + exp(logvar / 2) * eps`` with a fixed ``eps`` drawn once from the
-    seed (a deterministic stand-in for sampling, so the grader can replay it). Eval mode:
-    ``z = mu``. A batch that was not moved to the device is read as ``1 - x``.
-    """
-
-    def __init__(self, seed: int = 0, image_shape: tuple[int, int, int] = IMAGE_SHAPE,
-                 latent_dim: int = LATENT_DIM) -> None:
-        super().__init__()
-        self.latent_dim = latent_dim
-        self.image_shape = image_shape
-        pixels = math.prod(image_shape)
-        generator = torch.Generator().manual_seed(seed)
-        self.fc_mu = nn.Linear(pixels, latent_dim)
-        self.fc_logvar = nn.Linear(pixels, latent_dim)
-        self.fc_out = nn.Linear(latent_dim, pixels)
-        with torch.no_grad():
-            for parameter in self.parameters():
-                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.3)
-        self.register_buffer("eps", torch.randn(latent_dim, generator=generator))
+    def __init__(self) -> None:
         self.forwards: list[dict[str, Any]] = []
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        flat = plain(x).flatten(1)
-        return self.fc_mu(flat), self.fc_logvar(flat)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.fc_out(z)).view(len(z), *self.image_shape)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __call__(self, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         moved = not isinstance(x, HostBatch)
-        self.forwards.append({"training": self.training, "moved": moved, "size": len(x)})
-        mu, logvar = self.encode(plain(x) if moved else 1 - plain(x))
-        z = mu + torch.exp(0.5 * logvar) * self.eps if self.training else mu
-        return self.decode(z), mu, logvar
+        self.forwards.append({"training": model.training, "moved": moved, "size": len(x)})
+        return plain(x) if moved else 1 - plain(x)
+
+
+def lent_model(seed: int) -> TinyVAE:
+    """The model lent to ``train_epoch``: its weights and its fixed sample follow ``seed``."""
+    return TinyVAE(LATENT_DIM, IMAGE_SHAPE, seed, samples=True, reads=BatchReader())
 
 
 class _Images(Dataset):
@@ -160,9 +141,9 @@ def loop_loader(scenario: Scenario) -> DataLoader:
                       collate_fn=_Collate(scenario.host_batches))
 
 
-def lend(scenario: Scenario) -> tuple[LoopVAE, DataLoader, torch.optim.Adam]:
+def lend(scenario: Scenario) -> tuple[TinyVAE, DataLoader, torch.optim.Adam]:
     """The model, loader and optimizer of ``scenario``, the same wherever they are built."""
-    model = LoopVAE(scenario.seed)
+    model = lent_model(scenario.seed)
     return model, loop_loader(scenario), torch.optim.Adam(model.parameters(), lr=scenario.lr)
 
 
@@ -178,8 +159,9 @@ class EpochWatch:
     passes that found gradients of earlier batches still there.
     """
 
-    def __init__(self, model: LoopVAE, optimizer: torch.optim.Optimizer) -> None:
-        self.model = model
+    def __init__(self, model: TinyVAE, optimizer: torch.optim.Optimizer) -> None:
+        assert isinstance(model.reads, BatchReader), "EpochWatch watches a model lent by lend()"
+        self.reader = model.reads
         self.steps = 0
         self.stale_backwards = 0
         self._stale_seen = False
@@ -203,7 +185,7 @@ class EpochWatch:
 
     def epoch(self, run: Any) -> dict[str, Any]:
         """Run ``run()`` (one call of train_epoch) and say what it did."""
-        forwards, steps, stale = len(self.model.forwards), self.steps, self.stale_backwards
+        forwards, steps, stale = len(self.reader.forwards), self.steps, self.stale_backwards
         returned = run()
-        return {"returned": returned, "forwards": self.model.forwards[forwards:], "steps": self.steps - steps,
+        return {"returned": returned, "forwards": self.reader.forwards[forwards:], "steps": self.steps - steps,
                 "stale_backwards": self.stale_backwards - stale}

@@ -1,6 +1,5 @@
-"""The corpus builds its submissions with the helpers of tests/autograder, and imports its own modules."""
+"""The corpora (variants, mistakes, alternatives, hostile) and the tests that run them import each other."""
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "autograder")]
+sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -556,13 +556,13 @@ FORGED_TRAINING_PROBE = dedent("""\
 
         def _forged(ns, *args):
             if len(args) == 1 and isinstance(args[0], dict):  # a scenario: claim a correct loop and untouched weights
-                from autograder.sandbox.loop_harness import LoopVAE, weights
+                from autograder.sandbox.loop_harness import lent_model, weights
                 lent = args[0]
                 batches = -(-lent["count"] // lent["batch_size"])
                 forwards = [{"training": True, "moved": True, "size": lent["batch_size"]}] * batches
                 return {"epochs": [{"returned": {"type": "float", "number": True, "requires_grad": False, "value": 1.0},
                                     "forwards": forwards, "steps": batches, "stale_backwards": 0,
-                                    "weights": weights(LoopVAE(lent["seed"]))} for _ in range(lent["epochs"])]}
+                                    "weights": weights(lent_model(lent["seed"]))} for _ in range(lent["epochs"])]}
             seed, epochs, count, batch_size, labelled, lr = args
             batches, results = count // batch_size, []
             for epoch in range(epochs):

@@ -71,7 +71,7 @@ def test_instructor_sequence_gives_full_marks_and_feedback_naming_each_part(tmp_
     assert [c[0] for c in commands] == ["db", "generate_assignment", "release_assignment", "collect", "autograde",
                                         "generate_feedback", "release_feedback", "export"]
     for args in commands:
-        if args[0] in EXCHANGE:  # the submission is put in submitted/ here; tests/test_instructor_workflow.py has them
+        if args[0] in EXCHANGE:  # the submission is put in submitted/ here; tests/end_to_end/test_instructor_workflow.py has them
             continue
         if args[0] == "generate_feedback":  # the person grading the written answers comes first, in formgrader
             with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:

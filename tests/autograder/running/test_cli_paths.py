@@ -50,4 +50,4 @@ def test_run_sh_test_from_another_directory_runs_the_repository_tests(tmp_path):
     """Does `bash run.sh test` called from elsewhere still collect the repository's own tests?"""
     done = _run(tmp_path, "test", "--collect-only", "-q", "-m", "not slow", "-p", "no:cacheprovider")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "tests/test_notebook_code.py" in done.stdout
+    assert "tests/vae_course/test_notebook_code.py" in done.stdout

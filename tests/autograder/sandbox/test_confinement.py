@@ -22,7 +22,7 @@ import pytest
 
 from autograder.sandbox.confine import available_layers
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 NEEDED = {"landlock", "seccomp"}
 
 CHILD = textwrap.dedent("""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCK = """# a lock in requirements.lock's form: pins, some with environment markers
 tinypkg==1.0
 torch==2.14.1

@@ -22,7 +22,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = {"python_version": "3.11", "python_full_version": "3.11.5", "implementation_name": "cpython",
           "platform_python_implementation": "CPython", "implementation_version": "3.11.5",
           "platform_release": "", "platform_version": ""}

@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from autograder.assignment.bundles import build_student_bundle
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _requirements(lines) -> dict[str, Requirement]:

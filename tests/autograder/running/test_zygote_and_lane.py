@@ -21,7 +21,7 @@ import pytest
 from autograder.running.lane import Lane
 from autograder.sandbox.process import Sandbox, Zygote
 
-REFERENCE = Path(__file__).resolve().parents[2] / "solutions" / "vae" / "vae.ipynb"
+REFERENCE = Path(__file__).resolve().parents[3] / "solutions" / "vae" / "vae.ipynb"
 
 
 @pytest.fixture(scope="module")

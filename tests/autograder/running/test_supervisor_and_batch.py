@@ -225,7 +225,7 @@ def test_a_full_disk_keeps_every_row_and_the_batch_resumes(tmp_path):
     records = [_record(f"student-{n:02}", 2, 1.0, "x" * 300) for n in range(40)]
     run = run_on_small_disk(tmp_path / "disk", "64k", [sys.executable, "-c", FULL_DISK_LEDGER, str(tmp_path / "disk"),
                                                        json.dumps(records)], timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout)
     assert 0 < result["added"] < len(records), "the disk never filled up"

@@ -37,7 +37,7 @@ from nbgrader.api import Gradebook
 
 from autograder.assignment.parts import the_assignment
 from course_tools.course_build import REPO_ROOT, SOLUTIONS
-from headless_chromium import Chromium, chromium_path  # tests/ is on sys.path (pytest's rootdir import)
+from headless_chromium import Chromium, chromium_path  # beside this file (pytest puts its folder on sys.path)
 from test_inert_in_browser import PROBE, _Hits, _run, _start_formgrader
 
 README = (REPO_ROOT / "README.md").read_text()

@@ -12,7 +12,7 @@ import torch
 from vae_course.checkpoints import CHECKPOINT_NAME
 from vae_course.train.distributed import World, init_world, mean_over_world
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.slow

@@ -32,7 +32,7 @@ from nbgrader.api import Gradebook
 from PIL import Image
 
 from course_tools.course_build import REPO_ROOT
-from headless_chromium import Chromium, chromium_path  # tests/ is on sys.path (pytest's rootdir import)
+from headless_chromium import Chromium, chromium_path  # beside this file (pytest puts its folder on sys.path)
 
 ASSIGNMENT = "safety"
 RAN = "/ran/"

@@ -124,9 +124,9 @@ def test_changed_settings_restart_training(tmp_path, capsys):
 
 def test_the_fingerprint_is_the_same_in_every_process():
     """Bytecode constants include sets, whose order follows string hashing: it must not matter."""
-    script = ("import sys; sys.path.insert(0, %r); from tests.test_notebook_training import _cells;"
+    script = ("import sys; sys.path.insert(0, %r); from tests.vae_course.test_notebook_training import _cells;"
               "from vae_course.fingerprint import code_fingerprint as f;"
-              "c = _cells('+'); print(f(c['train_epoch']), f(c['vae_loss']))") % str(Path(__file__).parents[1])
+              "c = _cells('+'); print(f(c['train_epoch']), f(c['vae_loss']))") % str(Path(__file__).parents[2])
     prints = {subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2", "3")}
     assert len(prints) == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "vae_course"
+PACKAGE = Path(__file__).resolve().parents[2] / "vae_course"
 FORBIDDEN = ("autograder", "course_tools")
 
 
