@@ -8,5 +8,5 @@ specification computed for the public checks, in ``recorded/``) and ``bundles`` 
 and the Gradescope zip).
 
 May import the framework and the sandbox's wire format (``sandbox.protocol``); never the checks
-packages by name, running, reports or the command line (``tests/test_autograder_layers.py``).
+packages by name, running, reports or the command line (``tests/autograder/test_layers.py``).
 """

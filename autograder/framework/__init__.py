@@ -7,6 +7,6 @@ check), ``text`` (every text that reaches a report made readable and short), ``m
 ``model_runs`` (the model checks' machinery: which parameter plays which described layer, the
 values lent to them, the comparisons).
 
-The lowest layer: it imports nothing else of ``autograder`` (``tests/test_autograder_layers.py``),
+The lowest layer: it imports nothing else of ``autograder`` (``tests/autograder/test_layers.py``),
 and no POSIX-only module, since the self-check runs it in the student's kernel on any OS.
 """

@@ -7,5 +7,5 @@ preprocessor that grades outside the kernel and writes the scores into nbgrader'
 notebook, made by ``inert``), and ``nbgrader_templates/`` (the feedback page).
 
 May import everything below it (framework, sandbox, assignment, running); never the self-check
-or the command line (``tests/test_autograder_layers.py``).
+or the command line (``tests/autograder/test_layers.py``).
 """

@@ -8,5 +8,5 @@ a child process), ``lane`` (``grade-batch``'s long-lived graders), ``batch`` (``
 ``gradebook`` (the written answers' points from nbgrader's gradebook).
 
 May import the framework, the sandbox, the assignment and the checks; never reports, the
-self-check or the command line (``tests/test_autograder_layers.py``).
+self-check or the command line (``tests/autograder/test_layers.py``).
 """

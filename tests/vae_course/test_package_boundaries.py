@@ -6,24 +6,14 @@ reads every module's source, so an import inside a function counts as much as on
 """
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
+from import_scan import imported_modules
+
 PACKAGE = Path(__file__).resolve().parents[2] / "vae_course"
 FORBIDDEN = ("autograder", "course_tools")
-
-
-def imported_modules(path: Path) -> set[str]:
-    """The absolute module names ``path`` imports, at any depth of its code."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-    return names
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))

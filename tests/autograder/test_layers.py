@@ -5,7 +5,7 @@ sandbox that runs student code, the assignment (its parts, index, fixtures, reco
 bundles), the public checks, the hidden checks, running a grading, the reports, and at the top
 the student's self-check and the command line. A module may import its own layer and the
 layers below it, never one above; and no two packages import each other, even within a layer.
-The scan reads every import at any depth (``test_package_boundaries.imported_modules``), so a
+The scan reads every import at any depth (``tests/import_scan.py``), so a
 lazy import inside a function counts. The check packages are found by name at run time
 (``framework.registry.registered_checks``) and the grading kernel is told by its configuration
 what to preload: data, not imports, so they are not edges here.
@@ -16,9 +16,9 @@ import ast
 import re
 from pathlib import Path
 
-from test_package_boundaries import imported_modules
+from import_scan import imported_modules
 
-AUTOGRADER = Path(__file__).resolve().parent.parent / "autograder"
+AUTOGRADER = Path(__file__).resolve().parents[2] / "autograder"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("autograder.framework", "autograder.tiny_vae"),
     ("autograder.sandbox",),
