@@ -112,8 +112,8 @@ def test_nbgrader_autograde_gives_forgeries_nothing(tmp_path):
     shutil.copytree(REPO_ROOT / "solutions", course / "solutions")
     _submit(course / "submitted", tmp_path)
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    for student in STUDENTS:
-        _run([*nbgrader, "db", "student", "add", student], course)
+    (course / "students.csv").write_text("id\n" + "\n".join(STUDENTS) + "\n")
+    _run([*nbgrader, "db", "student", "import", "students.csv"], course)
     _run([*nbgrader, "generate_assignment", "vae", "--force"], course)
     _run([*nbgrader, "autograde", "vae", "--force"], course)
     points: dict[str, dict[str, float]] = {}
