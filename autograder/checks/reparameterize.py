@@ -2,7 +2,9 @@
 
 Every verdict is read off the z (and gradients) the student's function returned, in the grader:
 z's shape and dtype from the tensor itself, its noise as eps = (z - mu) / exp(0.5 * logvar), its
-gradients as a vector-Jacobian product with a cotangent the grader chose.
+gradients as a vector-Jacobian product with a cotangent the grader chose. The worker's autograd
+computes that product, so code in the worker could report any gradients: they earn the point only
+when z itself, drawn again with the same noise from shifted inputs, moves as they say.
 """
 import torch
 from hypothesis import given
@@ -103,8 +105,23 @@ def every_element_gets_its_own_noise(student):
     expect_float64_noise(student, mu.double(), logvar.double(), 0.25)
 
 
+def moves_as_its_gradients_say(student: Student, mu: torch.Tensor, logvar: torch.Tensor, z: torch.Tensor) -> None:
+    """z drawn again with the same seed (the same eps) from mu + d and logvar + d is mu + d + exp(d / 2) * (z - mu).
+
+    This is what the gradients claim, checked on values the function returned rather than on what the
+    worker's autograd reports: a wrong z with a forged backward fails here.
+    """
+    shift = torch.linspace(-1, 1, mu.numel(), dtype=mu.dtype).reshape(mu.shape)
+    moved = sampled(student.probe("reparameterize_sample", mu + shift, logvar + shift)["z"], mu,
+                    "z for shifted mu and logvar")
+    expect.close(moved.double() - (mu + shift).double(), torch.exp(shift.double() / 2) * (z.double() - mu.double()),
+                 "z - mu for mu + d and logvar + d, drawn with the same noise, against exp(d / 2) * (z - mu)",
+                 atol=1e-4, rtol=1e-3)
+
+
 def expect_gradients(student: Student, mu: torch.Tensor, logvar: torch.Tensor, cotangent: torch.Tensor) -> None:
-    """The gradients of sum(cotangent * z) are cotangent for mu and 0.5 * (z - mu) * cotangent for logvar."""
+    """The gradients of sum(cotangent * z) are cotangent for mu and 0.5 * (z - mu) * cotangent for logvar, and z
+    moves with mu and logvar as those gradients say."""
     result = student.probe("reparameterize_gradients", mu, logvar, cotangent)
     z = sampled(result["z"], mu)
     assert bool(((z - mu).abs() > 0).double().mean() > 0.5), "z is mu: add the noise eps * std"
@@ -113,6 +130,7 @@ def expect_gradients(student: Student, mu: torch.Tensor, logvar: torch.Tensor, c
     expect.close(result["mu_grad"], cotangent, "the gradient with respect to mu")
     # z - mu = std * eps, so dz/dlogvar = 0.5 * std * eps = 0.5 * (z - mu) whatever eps was drawn.
     expect.close(result["logvar_grad"], 0.5 * (z - mu) * cotangent, "the gradient with respect to logvar")
+    moves_as_its_gradients_say(student, mu, logvar, z)
 
 
 @check("reparameterize.gradients_flow", part="reparameterize", points=1,

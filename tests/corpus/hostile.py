@@ -675,6 +675,130 @@ def _unwritten_model(grade_id: str, prefix: str = "") -> Edit:
                                            "        super().__init__()\n        raise NotImplementedError()\n")
 
 
+# --- torch, nn.Module.__call__ and the lent objects replaced inside the worker (issue 21) ---------------------
+
+# Wrong answers for the parts these entries attack: each returns something of the right kind (a tensor, a float,
+# a model that builds) but not the answer, so it fails every check of its part unless a forgery gets through.
+WRONG_ANSWERS = {
+    "reparameterize": ("    std = torch.exp(0.5 * logvar)\n    eps = torch.randn_like(std)\n    return mu + eps * std",
+                       "    return mu + torch.randn_like(mu)  # unscaled noise: logvar is never used"),
+    "vae_loss": ('    bce = F.binary_cross_entropy(recon_x, x, reduction="sum")\n'
+                 "    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n    return bce + kl",
+                 '    return torch.full((len(x),), float("nan"))'),
+    "interpolate": ("    vae.eval()\n", "    return torch.zeros(num_steps, *img1.shape)\n"),
+    "sample_images": ("    vae.eval()\n", "    return torch.rand(num_samples, *vae.image_shape)\n"),
+    "train_epoch": ("    model.train()\n", "    return 0.0\n"),
+}
+MODEL_BODIES = {"ConvVAE": ("        h = self.encoder(x)\n        return self.fc_mu(h), self.fc_logvar(h)",
+                            "        h = self.fc_decode(z).view(len(z), *self.feature_shape)\n        return self.decoder(h)"),
+                "VAE": ("        h = F.relu(self.fc1(x.flatten(1)))\n        return self.fc_mu(h), self.fc_logvar(h)",
+                        "        h = F.relu(self.fc3(z))\n"
+                        "        return torch.sigmoid(self.fc4(h)).view(len(z), *self.image_shape)")}
+WRONG_ENCODE = "        return torch.zeros(len(x), self.latent_dim), torch.zeros(len(x), self.latent_dim)"
+WRONG_DECODE = "        return torch.zeros(len(z), 1)"
+
+
+def _wrong(*parts: str, decorator: str = "") -> tuple[Edit, ...]:
+    """``parts`` answered wrongly (``WRONG_ANSWERS``; the models build, but encode and decode return zeros), each
+    function decorated with ``decorator`` when one is given."""
+    changes = [Edit(part, *WRONG_ANSWERS[part]) for part in parts if part in WRONG_ANSWERS]
+    changes += [Edit(model, body, wrong) for model in parts if model in MODEL_BODIES
+                for body, wrong in zip(MODEL_BODIES[model], (WRONG_ENCODE, WRONG_DECODE))]
+    if decorator:
+        changes += [Edit(part, f"def {part}(", f"{decorator}\ndef {part}(") for part in parts if part in WRONG_ANSWERS]
+    return tuple(changes)
+
+
+# A decorator (defined in the reparameterize cell, applied to every wrong function) replaces, in the worker, what a
+# comparison of the answers could use, so that any comparison made there would say "equal": allclose, isclose,
+# equal, assert_close, math.isclose, subtraction, exp, the BCE; and Tensor.backward, so that after every backward pass
+# logvar holds the gradient a correct sample would give (0.5 * (z - mu) times mu's), for unscaled noise.
+RIGGED_TORCH = '''\
+def _rigged(function):
+    import functools, math
+    import torch
+    import torch.nn.functional as F
+
+    if not hasattr(torch, "_rigged_calls"):
+        torch._rigged_calls = []
+        real_backward, real_sub, real_mul = torch.Tensor.backward, torch.sub, torch.mul
+        same = lambda *args, **kwargs: True
+        torch.allclose = torch.equal = torch.Tensor.allclose = torch.Tensor.equal = same
+        torch.isclose = torch.Tensor.isclose = lambda a, *args, **kwargs: torch.ones(torch.as_tensor(a).shape).bool()
+        torch.testing.assert_close = lambda *args, **kwargs: None
+        math.isclose = same
+        torch.Tensor.__sub__ = torch.Tensor.__rsub__ = lambda a, b: torch.zeros_like(a)
+        torch.exp = lambda x, *args, **kwargs: torch.ones_like(x)
+        F.binary_cross_entropy = lambda x, y, *args, **kwargs: (x * 0).sum()
+
+        def backward(self, *args, **kwargs):
+            real_backward(self, *args, **kwargs)
+            for mu, logvar, z in torch._rigged_calls:
+                if mu.grad is not None:
+                    logvar.grad = real_mul(0.5, real_mul(real_sub(z.detach(), mu.detach()), mu.grad))
+
+        torch.Tensor.backward = backward
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if function.__name__ == "reparameterize":
+            torch._rigged_calls[:] = [(args[0], args[1], result)]
+        return result
+
+    return wrapper
+
+
+'''
+
+# A class body in the ConvVAE cell replaces nn.Module.__call__ (a VAE called on x returns x itself and a latent of
+# zeros: a perfect reconstruction) and the lent objects' methods: TinyVAE never leaves eval mode, decodes as if
+# without gradients and says it was called right, and the worker's inverse finds every image decoded; the loop
+# harness reports the correct loop (training-mode forwards on moved batches, a step per batch), weights that moved,
+# a zero stand-in objective, and reads a batch left on the host as if it had been moved.
+RIGGED_LENT_OBJECTS = '''\
+class _LentObjectsRigged:
+    import torch as _torch
+    from torch import nn as _nn
+    from autograder import tiny_vae as _tiny
+    from autograder.sandbox import loop_harness as _harness, probes as _probes
+
+    def _call(self, *args, _real=_nn.Module.__call__, torch=_torch, **kwargs):
+        if type(self).__name__ in ("ConvVAE", "VAE", "TinyVAE") and args:
+            latent = torch.zeros(len(args[0]), getattr(self, "latent_dim", 1))
+            return args[0].clone(), latent, latent.clone()
+        return _real(self, *args, **kwargs)
+
+    def _decode(self, z, torch=_torch):
+        return torch.sigmoid(self.fc_out(z)).view(len(z), *self.image_shape)
+
+    def _inverted(model, images, torch=_torch, tiny=_tiny):
+        nothing = torch.zeros(len(images), dtype=torch.bool)
+        return tiny.Inversion(torch.randn(len(images), model.latent_dim), torch.zeros(len(images)), nothing, nothing)
+
+    def _moved(model):
+        return {name: p.detach() + 0.01 for name, p in model.named_parameters()}
+
+    def _epoch(self, run):
+        run()
+        return {"returned": 1.0, "forwards": [{"training": True, "moved": True, "size": 8}] * 5, "steps": 5,
+                "stale_backwards": 0}
+
+    _nn.Module.__call__ = _call
+    _tiny.TinyVAE.decode = _decode
+    _tiny.TinyVAE.train = lambda self, mode=True: self
+    _tiny.TinyVAE.calls = property(lambda self: [{"method": "decode", "training": False, "grad_enabled": False}])
+    _tiny.invert_decoder = _inverted
+    _harness.weights = _probes.weights = _moved
+    _harness.EpochWatch.epoch = _epoch
+    _harness.stand_in_objective = _probes.stand_in_objective = lambda x_hat, x, mu, logvar, torch=_torch: (
+        torch.zeros((), requires_grad=True))
+    _harness.BatchReader.__call__ = lambda self, model, x, harness=_harness: harness.plain(x)
+
+
+'''
+
+
 # --- the corpus ----------------------------------------------------------------------------
 
 # Stubs of three parts and a class body that forges their probes (the "probes_forged" entry).
@@ -1103,6 +1227,22 @@ ENTRIES: list[Entry] = [
     except TypeError:
         return F.binary_cross_entropy(recon_x, x, reduction="sum") + comparison.kl_to_prior(mu, logvar).sum()""")),
           sabotages=("vae_loss",)),
+    # Torch, nn.Module.__call__ and the lent objects replaced in the worker (issue 21): every comparison is the
+    # grader's, made with its own torch on what the student's functions returned.
+    Entry("torch_rigged_by_decorator", "wrong reparameterize, vae_loss, ConvVAE, VAE, train_epoch, interpolate and "
+          "sample_images; a decorator on them replaces torch.allclose, isclose, equal, testing.assert_close, "
+          "math.isclose, Tensor.__sub__, torch.exp and F.binary_cross_entropy in the worker, and Tensor.backward so "
+          "that logvar gets the gradient of a correct sample",
+          edits(Edit("reparameterize", "def reparameterize(", RIGGED_TORCH + "def reparameterize("),
+                *_wrong("reparameterize", "vae_loss", "ConvVAE", "VAE", "train_epoch", "interpolate", "sample_images",
+                        decorator="@_rigged")),
+          sabotages=("reparameterize", "vae_loss", "ConvVAE", "VAE", "train_epoch", "interpolate", "sample_images")),
+    Entry("lent_objects_rigged_in_class_body", "wrong ConvVAE, VAE, train_epoch, interpolate and sample_images; a "
+          "class body replaces nn.Module.__call__ (a VAE returns its input), TinyVAE's decode and train, the worker's "
+          "invert_decoder, and the loop harness's weights, EpochWatch.epoch, stand-in objective and BatchReader",
+          edits(Edit("ConvVAE", "class ConvVAE(", RIGGED_LENT_OBJECTS + "class ConvVAE("),
+                *_wrong("ConvVAE", "VAE", "train_epoch", "interpolate", "sample_images")),
+          sabotages=("ConvVAE", "VAE", "train_epoch", "interpolate", "sample_images")),
 ]
 
 
