@@ -80,6 +80,11 @@ c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
 c.GenerateFeedback.HTMLExporter.extra_template_paths = [
     os.path.join(_formgrader, "templates"),
     os.path.join(_formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
+# MathJax from the Jupyter server, not a CDN, on Formgrader's submission pages and the feedback pages:
+# autograder/nbgrader_templates/base/mathjax.html.j2 shadows nbconvert's macro (GenerateFeedback has the folder
+# above). Formgrader's exporter reads HTMLExporter's settings, which replace nbgrader's own base directory: kept.
+c.HTMLExporter.extra_template_basedirs = [*c.GenerateFeedback.HTMLExporter.extra_template_basedirs,
+                                          os.path.join(_formgrader, "templates")]
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The exchange: release_assignment, fetch_assignment, submit, collect, release_feedback, fetch_feedback.
