@@ -9,8 +9,10 @@ are nbgrader's defaults.
 ``nbgrader autograde`` executes no student code by default: it keeps the outputs the student
 submitted (the figures and tables of her own run, which the written answers are graded against),
 and ``GradeOutsideKernel`` replaces the autograded cells' outputs with the scores the autograder
-computes outside her kernel, in its sandbox. ``KeepOnlyStudentFiles`` removes from her autograded
-folder every file that is not hers (nbgrader copies everything beside the source notebook), and
+computes outside her kernel, in its sandbox. nbgrader copies everything beside the source notebook into
+the release and her autograded folder: ``ReleaseOnlyDeclaredFiles`` keeps in the release only the notebooks
+and the files declared in ``c.ReleaseOnlyDeclaredFiles.files`` (none: the data are fetched, not released),
+``KeepOnlyStudentFiles`` removes from her autograded folder every file that is not hers, and
 ``MakeInert``, last in autograde and in generate_feedback, sanitizes her Markdown and outputs
 (``autograder.reports.inert``), so nothing of hers runs when Formgrader or a feedback page shows them.
 
@@ -31,11 +33,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.converters import GenerateAssignment  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from autograder.reports.nbgrader_files import KeepOnlyStudentFiles  # noqa: E402
+from autograder.reports.nbgrader_files import KeepOnlyStudentFiles, ReleaseOnlyDeclaredFiles  # noqa: E402
 from autograder.reports.nbgrader_grades import GradeOutsideKernel, StartGradingOutsideKernel  # noqa: E402
 from autograder.reports.nbgrader_inert import MakeInert  # noqa: E402
 from autograder.sandbox.grading_kernel import ExecuteWithinLimits  # noqa: E402
@@ -47,6 +50,10 @@ c.CourseDirectory.release_directory = "build/release"  # never course/: Generate
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data"]  # no datasets in feedback
+# The release holds the notebooks and only the files declared here (globs beside the source notebook):
+c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
+                                      ReleaseOnlyDeclaredFiles]
+c.ReleaseOnlyDeclaredFiles.files = []
 
 EXECUTE = os.environ.get("VAE_COURSE_AUTOGRADE_EXECUTE", "").strip().lower() in {"1", "true", "yes", "on"}
 # nbgrader's sanitizing steps, without ClearOutput unless the notebook is executed again: her outputs are graded.
@@ -73,6 +80,11 @@ c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
 c.GenerateFeedback.HTMLExporter.extra_template_paths = [
     os.path.join(_formgrader, "templates"),
     os.path.join(_formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
+# MathJax from the Jupyter server, not a CDN, on Formgrader's submission pages and the feedback pages:
+# autograder/reports/nbgrader_templates/base/mathjax.html.j2 shadows nbconvert's macro (GenerateFeedback has the folder
+# above). Formgrader's exporter reads HTMLExporter's settings, which replace nbgrader's own base directory: kept.
+c.HTMLExporter.extra_template_basedirs = [*c.GenerateFeedback.HTMLExporter.extra_template_basedirs,
+                                          os.path.join(_formgrader, "templates")]
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The exchange: release_assignment, fetch_assignment, submit, collect, release_feedback, fetch_feedback.

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from autograder.running.children import skip_unused_imports
+from autograder.running.gradebook import GivenPoints
 from autograder.running.supervisor import grade_supervised
 
 
@@ -16,14 +17,14 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _written(gradebook: Path | None, students: list[str], assignment: str) -> dict[str, dict[str, float]] | None:
-    """The written answers' points in the gradebook, by student; ``None`` (and a message) when it cannot be read."""
+def _given(gradebook: Path | None, students: list[str], assignment: str) -> dict[str, GivenPoints] | None:
+    """The points a person gave in the gradebook, by student; ``None`` (and a message) when it cannot be read."""
     if gradebook is None:
         return {}
-    from autograder.running.gradebook import written_points
+    from autograder.running.gradebook import gradebook_points
 
     try:
-        found = written_points(gradebook, students, assignment, assignment)
+        found = gradebook_points(gradebook, students, assignment, assignment)
     except Exception as error:  # noqa: BLE001 (not a gradebook, a locked or newer database: a usage error)
         print(f"could not read the gradebook {gradebook}: {type(error).__name__}: {error}", file=sys.stderr)
         return None
@@ -38,17 +39,18 @@ def grade(args: argparse.Namespace) -> int:
     if not args.submission.exists():  # a usage error, not a submission that earns 0
         print(f"python -m autograder grade: {args.submission} does not exist (relative to {Path.cwd()})", file=sys.stderr)
         return 2
-    written: dict[str, float] = {}
+    given = None
     if args.gradebook is not None:  # only then: importing the batch's modules here would slow every grading
         from autograder.running.batch import student_of
 
         student = args.student or student_of(args.submission.resolve())
-        found = _written(args.gradebook, [student], args.assignment)
+        found = _given(args.gradebook, [student], args.assignment)
         if found is None:
             return 2
-        written = found.get(student, {})
+        given = found.get(student)
     report, failure, log = grade_supervised(args.submission, include_hidden=not args.public_only)
-    report.written = written
+    if given is not None:
+        report.written, report.overrides = given.written, given.parts
     from autograder.reports.report import feedback_markdown, gradescope_results, summary_table  # once the child has started
 
     if failure:
@@ -77,12 +79,12 @@ def grade_batch(args: argparse.Namespace) -> int:
         print(f"{args.csv} exists and grade-batch did not write it (nbgrader export writes grades.csv): "
               "name another file with --csv", file=sys.stderr)
         return 2
-    written = _written(args.gradebook, [s.student for s in submissions], args.assignment)
-    if written is None:
+    given = _given(args.gradebook, [s.student for s in submissions], args.assignment)
+    if given is None:
         return 2
     outputs = Outputs(args.csv)
     try:
-        records = grade_class(args.dirs, outputs, args.workers, force=args.force, written=written)
+        records = grade_class(args.dirs, outputs, args.workers, force=args.force, given=given)
     except KeyboardInterrupt:
         print(f"interrupted: the submissions graded so far are in {outputs.records} and {args.csv}; "
               "run the same command again to grade the rest", file=sys.stderr)
@@ -129,7 +131,8 @@ def record(args: argparse.Namespace) -> int:
 
 def _gradebook_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--gradebook", type=Path, metavar="gradebook.db",
-                         help="nbgrader's gradebook: add the written answers' points given in Formgrader")
+                         help="nbgrader's gradebook: the points given in Formgrader (written answers, parts whose "
+                              "points a person set) count")
     command.add_argument("--assignment", default="vae", help="the assignment (and notebook) name in the gradebook")
 
 

@@ -1,8 +1,11 @@
-"""An nbgrader autograde preprocessor that leaves only the student's own files in her autograded folder.
+"""nbgrader preprocessors that leave only the student's files in what reaches her: the release and her autograded folder.
 
 nbgrader copies every file beside the source notebook (``solutions/<assignment>/``: an instructor's notes,
-a run's figures or checkpoints) into each student's autograded folder, and ``generate_feedback`` copies that
-folder's files into her feedback. ``KeepOnlyStudentFiles`` removes from the autograded folder whatever did not
+a run's figures or checkpoints) into the release (``generate_assignment``) and into each student's autograded
+folder (``autograde``), and ``generate_feedback`` copies that folder's files into her feedback.
+``CourseDirectory.ignore`` cannot say "only these": it is a deny-list, and the exchange and autograde's copy of
+her own submission read it too. So ``ReleaseOnlyDeclaredFiles`` keeps in the release only the notebooks and the
+files the instructor declared, and ``KeepOnlyStudentFiles`` removes from the autograded folder whatever did not
 come from her submission, so only her files (and the graded notebooks) ever reach her.
 """
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import List, Unicode
 
 
 def relative_files(folder: Path) -> set[Path]:
@@ -51,4 +55,27 @@ class KeepOnlyStudentFiles(NbGraderPreprocessor):
         notebooks = {path for path in relative_files(submitted) if path.suffix == ".ipynb"}
         for removed in keep_only(autograded, (relative_files(submitted) - relative_files(source)) | notebooks):
             self.log.info("Not the student's, removed from her autograded folder: %s", removed)
+        return nb, resources
+
+
+class ReleaseOnlyDeclaredFiles(NbGraderPreprocessor):
+    """Remove from the release every file but the notebooks and those that ``files`` declares.
+
+    Runs in ``generate_assignment`` (and Formgrader's Generate), after nbgrader copied the source folder into the
+    release: an allow-list, so a file an instructor or a solution run leaves beside the source notebook never
+    reaches the students, whatever its name.
+    """
+
+    files = List(Unicode(), help="Glob patterns, relative to the assignment's source folder, of the files besides "
+                                 "the notebooks that the students need (data files)").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        coursedir = self.parent.parent.coursedir
+        assignment = resources["nbgrader"]["assignment"]
+        release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment))
+        declared = {path for pattern in self.files for path in release.glob(pattern) if path.is_file()}
+        kept = {path.relative_to(release) for path in declared} | {
+            path for path in relative_files(release) if path.suffix == ".ipynb"}
+        for removed in keep_only(release, kept):
+            self.log.info("Not declared for the students, removed from the release: %s", removed)
         return nb, resources

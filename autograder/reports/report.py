@@ -40,11 +40,19 @@ def written_summary(states: list[str]) -> str:
     return "; ".join(parts) or "graded"
 
 
+def override_lines(report: GradeReport) -> list[str]:
+    """Each part whose points a person set in Formgrader: what counts, and what its checks gave."""
+    return [f"{part}: {points(given)}/{points(sum(r.points for r in report.results if r.part == part))} points, set "
+            f"by a person in Formgrader (the checks gave {points(report.checks_score(part))})"
+            for part, given in report.overrides.items()]
+
+
 def gradescope_results(report: GradeReport) -> dict[str, Any]:
     """The Gradescope autograder format: hidden checks count in the score but show only after publishing.
 
     The written answers count in ``max_score``, as in nbgrader's gradebook: each has the points a person
-    gave it (``report.written``, from the gradebook), else 0 and says it is not graded yet.
+    gave it (``report.written``, from the gradebook), else 0 and says it is not graded yet. A part whose points
+    a person set counts those in ``score``; its checks keep theirs, and ``output`` says so.
     """
     hidden = [r for r in report.results if r.hidden]
     tests = [{"name": readable(f"{r.id}: {r.question}"), "score": json_points(r.score),
@@ -55,7 +63,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
                "max_score": json_points(top), "output": f"{state.capitalize()}: {points(score)}/{points(top)} points"
                + (" until a person grades it." if NOT_GRADED in state else "."), "visibility": "visible"}
               for gid, state, score, top in written_lines(report)]
-    lines = list(report.notes)
+    lines = [*report.notes, *override_lines(report)]
     if hidden:
         worth = counted(sum(r.points for r in hidden), "point")
         lines.append(f"{counted(len(hidden), 'hidden check')} worth {worth} count in the score; "
@@ -81,6 +89,9 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
     for part in dict.fromkeys(r.part for r in visible):
         results = [r for r in report.results if r.part == part]
         lines += ["", f"## `{part}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
+        if part in report.overrides:
+            lines.append(f"- Points set by a person: {points(report.overrides[part])}/"
+                         f"{points(sum(r.points for r in results))}, instead of the checks'.")
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
         lines += [f"- `{gid}`: {state} ({points(score)}/{points(top)})"
@@ -102,6 +113,10 @@ def summary_table(report: GradeReport, width: int = 100) -> str:
         lines = textwrap.wrap(text, max(40, width - len(indent))) or [""]
         rows.append(row + lines[0])
         rows += [indent + line for line in lines[1:]]
+    for part, given in report.overrides.items():
+        top = sum(r.points for r in report.results if r.part == part)
+        rows.append(f"{part:<{id_width}}  {points(given):>3}/{points(top):<3}  set by a person in Formgrader, instead "
+                    f"of the checks' {points(report.checks_score(part))}")
     states = [state for _, state, _, _ in written_lines(report)]
     written = f"{points(sum(report.written.values())):>3}/{points(report.total_max - report.max_score):<3}"
     rows.append(f"{'written':<{id_width}}  {written}  " + written_summary(states))

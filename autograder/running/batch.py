@@ -7,9 +7,10 @@ Every finished grading is appended at once to a records file (JSON lines: scores
 time) and to the CSV, so a crash or Ctrl-C loses nothing; a re-run skips the students already
 in the records unless ``force``. At the end the CSV is rewritten in student order (so an
 interrupted and resumed batch gives the same CSV as one run), with a class report beside it.
-The written answers' points come from nbgrader's gradebook when one is named, read afresh by every
-run (a re-run after manual grading updates the totals without grading again); a record keeps only
-the automatic points, and every total is the automatic points plus the written ones, as nbgrader counts.
+The written answers' points, and those a person set for a part in Formgrader, come from nbgrader's gradebook
+when one is named, read afresh by every run (a re-run after manual grading updates the totals without grading
+again); a record keeps only the automatic points, and every total is the automatic points (a part's set points
+instead of its checks') plus the written ones, as nbgrader counts.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from autograder.assignment.parts import the_assignment
+from autograder.assignment.parts import TEST_PREFIX, the_assignment
+from autograder.running.gradebook import GivenPoints
 from autograder.running.grading import GradeReport
 from autograder.running.lane import Lane
 from autograder.running.stream import assemble
@@ -102,14 +104,17 @@ def record_of(submission: Submission, report: GradeReport, failure: str | None) 
                         "message": r.message} for r in report.results]}
 
 
-def with_written(record: dict[str, Any], written: dict[str, float]) -> dict[str, Any]:
-    """The record with the written answers' points a person gave (the gradebook's, this run)."""
-    return {**record, "written": dict(written)}
+def with_given(record: dict[str, Any], given: GivenPoints) -> dict[str, Any]:
+    """The record with the points a person gave (the gradebook's, this run): written answers, parts overridden."""
+    return {**record, "written": dict(given.written), "overrides": dict(given.parts)}
 
 
 def total(record: dict[str, Any]) -> float:
-    """The student's total: automatic points and the written ones graded so far (0 for the others)."""
-    return record["score"] + sum(record.get("written", {}).values())
+    """The student's total: automatic points (a part's set points instead of its checks') and the written ones
+    graded so far (0 for the others)."""
+    overrides = record.get("overrides", {})
+    automatic = sum(c["score"] for c in record["checks"] if c["task"] not in overrides)
+    return automatic + sum(overrides.values()) + sum(record.get("written", {}).values())
 
 
 def total_max(record: dict[str, Any]) -> float:
@@ -140,12 +145,14 @@ def read_records(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def csv_row(record: dict[str, Any], check_ids: list[str]) -> list[str]:
-    """Totals, each check's points, then each written answer's points (blank: not graded yet)."""
+    """Totals, each check's points, each written answer's points (blank: not graded yet), then the points a person
+    set for a part (blank: the checks' count)."""
     scores = {c["id"]: c["score"] for c in record["checks"]}
-    written = record.get("written", {})
+    written, overrides = record.get("written", {}), record.get("overrides", {})
     return [spreadsheet_cell(record["student"]), points_text(total(record)), points_text(total_max(record)),
             *(points_text(scores[i]) if i in scores else "" for i in check_ids),
-            *(points_text(written[i]) if i in written else "" for i in the_assignment().written_ids)]
+            *(points_text(written[i]) if i in written else "" for i in the_assignment().written_ids),
+            *(points_text(overrides[p]) if p in overrides else "" for p in the_assignment().part_names)]
 
 
 class OutputsNotWritten(OSError):
@@ -170,7 +177,8 @@ def write_csv(path: Path, records: list[dict[str, Any]], check_ids: list[str]) -
     """The whole CSV in student order, replaced in one step so that a crash or a full disk leaves the old one."""
     def write(handle: IO[str]) -> None:
         writer = csv.writer(handle)
-        writer.writerow([*HEADER, *check_ids, *the_assignment().written_ids])
+        writer.writerow([*HEADER, *check_ids, *the_assignment().written_ids,
+                         *(TEST_PREFIX + part for part in the_assignment().part_names)])
         writer.writerows(csv_row(r, check_ids) for r in sorted(records, key=lambda r: r["student"]))
     replace_atomically(path, write)
 
@@ -231,17 +239,17 @@ class _Ledger:
 
 
 def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool = False,
-                include_hidden: bool = True, written: dict[str, dict[str, float]] | None = None,
+                include_hidden: bool = True, given: dict[str, GivenPoints] | None = None,
                 ) -> dict[str, dict[str, Any]]:
     """Grade every submission not yet in the records; returns all records, old and new, by student.
 
-    ``written`` holds, per student, the written answers' points a person gave (``autograder.running.gradebook``).
+    ``given`` holds, per student, the points a person gave in the gradebook (``autograder.running.gradebook``).
     """
     from autograder.assignment.graded_checks import load_checks  # the CSV's columns; no student code runs in this process
 
-    written = written or {}
+    given = given or {}
     submissions = find_submissions(folders)
-    earlier = {student: with_written(record, written.get(student, {}))
+    earlier = {student: with_given(record, given.get(student, GivenPoints()))
                for student, record in ({} if force else read_records(outputs.records)).items()}
     todo = [s for s in submissions if s.student not in earlier]
     check_ids = [c.id for c in load_checks(include_hidden)]
@@ -260,7 +268,7 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
                                        include_hidden, 0.0)
         finally:
             lanes.put(lane)
-        return with_written(record_of(submission, report, failure), written.get(submission.student, {}))
+        return with_given(record_of(submission, report, failure), given.get(submission.student, GivenPoints()))
 
     progress = tqdm(total=len(todo), unit="submission", desc="grading", dynamic_ncols=True)
     pool = ThreadPoolExecutor(max_workers=len(every_lane))

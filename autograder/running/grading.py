@@ -28,11 +28,16 @@ class GradeReport:
     theory: dict[str, bool] = field(default_factory=dict)  # manually graded answers present?
     seconds: float = 0.0
     written: dict[str, float] = field(default_factory=dict)  # points a person gave, by written answer (gradebook)
+    overrides: dict[str, float] = field(default_factory=dict)  # points a person set for a part, instead of its checks'
 
     @property
     def score(self) -> float:
         """The automatic points."""
         return sum(r.score for r in self.results)
+
+    def checks_score(self, part: str) -> float:
+        """The points the checks of one part gave."""
+        return sum(r.score for r in self.results if r.part == part)
 
     @property
     def max_score(self) -> float:
@@ -40,8 +45,10 @@ class GradeReport:
 
     @property
     def total_score(self) -> float:
-        """The automatic points and those a person gave (0 for an answer not graded yet), as nbgrader counts."""
-        return self.score + sum(self.written.values())
+        """The automatic points and those a person gave (0 for an answer not graded yet), as nbgrader counts: a part
+        whose points a person set in Formgrader counts those instead of its checks'."""
+        automatic = self.score - sum(self.checks_score(part) for part in self.overrides)
+        return automatic + sum(self.overrides.values()) + sum(self.written.values())
 
     @property
     def total_max(self) -> float:

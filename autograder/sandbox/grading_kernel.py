@@ -9,7 +9,7 @@ imports what the notebook needs while it still may (torchvision's operators load
 ``__code__`` as it imports), sets the memory, CPU and file-size limits, lets ipykernel bind its ZMQ sockets on
 loopback, then installs the confinement before the first cell runs: the kernel reads only Python, that copy and its
 folder; it writes only in that folder; it starts no process, opens no socket and binds or connects nothing (it only
-serves the sockets it already has); it holds no privileges. ``KernelWatch``, in nbgrader's process, kills the
+serves the sockets it already has); it holds no privileges. A ``FolderWatch``, in nbgrader's process, kills the
 kernel once its folder holds too much or the notebook has run out of time, and ``ExecuteWithinLimits`` notices the
 dead kernel at once, says why in the cell it stopped at, and leaves the rest of the notebook unexecuted.
 """
@@ -22,10 +22,8 @@ import resource
 import signal
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
@@ -33,6 +31,9 @@ from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, List, Unicode
+
+if TYPE_CHECKING:  # imported when a kernel starts: the kernel's own launch (``main``) needs none of it
+    from autograder.sandbox.process import FolderWatch
 
 # The kernel's first lines: the copy of the public modules first on sys.path, in place of the working directory.
 KERNEL_LAUNCH = "import sys; sys.path[0] = sys.argv[-1]; from autograder.sandbox.grading_kernel import main; main()"
@@ -58,7 +59,7 @@ class ConfinedKernelManager(AsyncKernelManager):
                         "confines itself; named, not imported here: the sandbox sits below them").tag(config=True)
 
     _code: Path | None = None
-    watch: KernelWatch | None = None
+    watch: FolderWatch | None = None
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         from autograder.sandbox.process import copy_worker_code
@@ -82,10 +83,13 @@ class ConfinedKernelManager(AsyncKernelManager):
         kept = {name: os.environ[name] for name in KERNEL_ENVIRONMENT if name in os.environ}
         kw["env"] = {"PATH": os.defpath, **kept}
         await super()._async_launch_kernel(kernel_cmd, **kw)
-        self.watch = KernelWatch(self._code / "work", self)
+        from autograder.sandbox.process import FolderWatch
+
+        self.watch = FolderWatch(self._code / "work", (self.folder_bytes, self.folder_files), self.kill_now,
+                                 writer="the notebook", place="its folder", seconds=self.notebook_seconds)
 
     def kill_now(self) -> None:
-        """Kill the kernel process from any thread (``KernelWatch``'s); never raises."""
+        """Kill the kernel process from any thread (the watch's); never raises."""
         process = getattr(self.provisioner, "process", None)
         if process is not None:
             try:
@@ -107,44 +111,6 @@ class ConfinedKernelManager(AsyncKernelManager):
         self._remove_code()
 
     cleanup_resources = _async_cleanup_resources  # as AsyncKernelManager names it
-
-
-class KernelWatch:
-    """Polls a running kernel's folder and clock from nbgrader's process; kills the kernel past either limit.
-
-    ``stopped`` then says why, in words for the notebook. A kernel that writes faster than the poll overshoots
-    the folder's limit by at most what it writes in one period (its files are capped one by one as well).
-    """
-
-    POLL_SECONDS = 0.1
-
-    def __init__(self, folder: Path, manager: ConfinedKernelManager) -> None:
-        self.folder, self.manager = folder, manager
-        self.deadline = time.monotonic() + manager.notebook_seconds
-        self.stopped: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="kernel-watch", daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        from autograder.sandbox.process import folder_usage
-
-        caps = (self.manager.folder_bytes, self.manager.folder_files)
-        while not self._stop.wait(self.POLL_SECONDS):
-            used, files = folder_usage(self.folder, caps)
-            if used >= caps[0] or files >= caps[1]:
-                self.stopped = (f"the notebook wrote more than its folder may hold ({caps[0] >> 20} MB or {caps[1]} "
-                                f"files in all; it had written {files} files, {used >> 20} MB)")
-            elif time.monotonic() > self.deadline:
-                self.stopped = f"the notebook ran out of its time ({self.manager.notebook_seconds:.0f} s in all)"
-            if self.stopped:
-                self.manager.kill_now()
-                return
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join()
 
 
 class ExecuteWithinLimits(Execute):
@@ -178,7 +144,7 @@ class ExecuteWithinLimits(Execute):
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             watch = getattr(self.km, "watch", None)
-            self._stopped = (watch and watch.stopped) or "the kernel died (out of memory or CPU time, or a crash)"
+            self._stopped = (watch and watch.ended) or "the kernel died (out of memory or CPU time, or a crash)"
             note = f"Not graded from here: the re-execution stopped: {self._stopped}; later cells were not run."
             cell.outputs.append(new_output("error", ename="KernelStopped", evalue=note, traceback=[note]))
             return cell, resources

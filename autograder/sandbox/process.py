@@ -3,7 +3,7 @@
 Limits: a wall-clock deadline for every request (the worker is killed and restarted after a
 timeout or a crash, so one bad part costs only its own checks), an address-space limit, a
 CPU-time backstop, a cap on written file sizes and a fresh, empty working directory whose
-whole contents are capped too, in bytes and in files (``WorkdirWatch``), so a submission cannot
+whole contents are capped too, in bytes and in files (``FolderWatch``), so a submission cannot
 fill the disk its neighbours grade on. The worker
 imports only from a read-only copy of the package's public modules made for it, in a folder
 holding nothing else; its environment and ``sys.path`` never name the repository; it confines
@@ -150,36 +150,45 @@ def folder_usage(folder: Path, stop_at: tuple[int, int]) -> tuple[int, int]:
     return used, entries
 
 
-class WorkdirWatch:
-    """Measures a sandbox's working directory while a worker runs, and kills that worker once it holds too much.
+class FolderWatch:
+    """Polls, from the grader's side, the folder a process of student code writes in (and a clock, if given);
+    calls ``kill`` once the folder holds too much or the time is up.
 
-    Polled (``POLL_SECONDS``): a worker that writes faster than that overshoots by at most what it writes
-    in one period. The submission then ends: ``ended`` says why, and no worker is started for it again.
+    Watches the sandbox's worker (``Sandbox``) and nbgrader's confined kernel (``ConfinedKernelManager``). Polled
+    (``POLL_SECONDS``): a process that writes faster than that overshoots by at most what it writes in one period.
+    ``ended`` then says why, in words for the student; the owner starts nothing of that submission again.
     """
 
     POLL_SECONDS = 0.1
 
-    def __init__(self, workdir: Path, limits: Limits, kill: Callable[[], None]) -> None:
-        self.workdir, self.limits, self._kill = workdir, limits, kill
+    def __init__(self, folder: Path, caps: tuple[int, int], kill: Callable[[], None], *, writer: str, place: str,
+                 seconds: float | None = None) -> None:
+        """``caps``: bytes and files in all; ``writer`` and ``place`` name who writes and where, for ``ended``."""
+        self.folder, self.caps, self._kill = folder, caps, kill
+        self.writer, self.place, self.seconds = writer, place, seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
         self.ended: str | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="workdir-watch", daemon=True)
+        self._thread = threading.Thread(target=self._watch, name="folder-watch", daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
-        caps = (self.limits.workdir_bytes, self.limits.workdir_files)
+        caps = self.caps
         while not self._stop.wait(self.POLL_SECONDS):
-            used, files = folder_usage(self.workdir, caps)
+            used, files = folder_usage(self.folder, caps)
             if used >= caps[0] or files >= caps[1]:
-                self.ended = (f"your code wrote more than its working folder may hold ({caps[0] >> 20} MB or "
-                              f"{caps[1]} files in all; it had written {files} files, {used >> 20} MB), so the "
-                              "grading of this submission was stopped there")
+                self.ended = (f"{self.writer} wrote more than {self.place} may hold ({caps[0] >> 20} MB or {caps[1]} "
+                              f"files in all; it had written {files} files, {used >> 20} MB)")
+            elif self.deadline is not None and time.monotonic() > self.deadline:
+                self.ended = f"{self.writer} ran out of its time ({self.seconds:.0f} s in all)"
+            if self.ended:
                 self._kill()
                 return
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread is not threading.current_thread():  # closed by ``kill``'s own cleanup
+            self._thread.join()
 
 
 PUBLIC_PACKAGES = ("autograder", "vae_course")
@@ -317,7 +326,8 @@ class Sandbox:
         if self._user:
             os.chown(self._workdir, *self._user)
         self._pid_lock = threading.Lock()  # the watch kills only a worker not yet reaped
-        self._watch = WorkdirWatch(self._workdir, limits, self._kill_for_the_watch)
+        self._watch = FolderWatch(self._workdir, (limits.workdir_bytes, limits.workdir_files),
+                                  self._kill_for_the_watch, writer="your code", place="its working folder")
 
     def _kill_for_the_watch(self) -> None:
         with self._pid_lock:

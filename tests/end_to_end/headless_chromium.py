@@ -17,7 +17,7 @@ import time
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-pipe"]
+         "--remote-debugging-pipe", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]  # no network
 
 
 def chromium_path() -> str | None:
@@ -83,12 +83,16 @@ class Chromium:
             if event.get("method") == method and event.get("sessionId") == session:
                 return
 
-    def load(self, url: str, probe: str, settle_s: float = 3.0, timeout: float = 90) -> object:
-        """Open ``url``, wait for its load event and ``settle_s`` more (timers, image errors): ``probe``'s value."""
+    def load(self, url: str, probe: str, settle_s: float = 3.0, timeout: float = 90,
+             requests: list[str] | None = None) -> object:
+        """Open ``url``, wait for its load event and ``settle_s`` more (timers, image errors): ``probe``'s value.
+        The URL of every request the page sent, until the probe returned, is added to ``requests`` if given."""
         target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         try:
             self._send("Page.enable", session=session)
+            if requests is not None:
+                self._send("Network.enable", session=session)
             self._send("Page.navigate", {"url": url}, session=session)
             self._wait_for("Page.loadEventFired", session, timeout)
             time.sleep(settle_s)
@@ -96,6 +100,9 @@ class Chromium:
                                                      "awaitPromise": True}, session=session)
             if "exceptionDetails" in result:
                 raise RuntimeError(f"probe failed on {url}: {result['exceptionDetails']}")
+            if requests is not None:  # the events that came before the probe's reply
+                requests.extend(e["params"]["request"]["url"] for e in self._events
+                                if e.get("method") == "Network.requestWillBeSent" and e.get("sessionId") == session)
             return result["result"].get("value")
         finally:
             self._send("Target.closeTarget", {"targetId": target})

@@ -57,6 +57,14 @@ PROBE = """(() => {
           list_items: document.querySelectorAll('.rendered_html li').length};
 })()"""
 
+# The page after MathJax (if any loads) has typeset it: PROBE's findings and how many elements MathJax made.
+MATH_PROBE = """(async () => {
+  for (let i = 0; i < 150 && !(window.MathJax && window.MathJax.isReady); i++) await new Promise(r => setTimeout(r, 100));
+  if (window.MathJax && window.MathJax.isReady) await new Promise(r => window.MathJax.Hub.Queue(r));
+  return Object.assign(%s, {math: document.querySelectorAll('.MathJax, .MathJax_Display, mjx-container').length});
+})()""" % PROBE
+RUBRIC_TEX = "$D_{KL}(q \\,\\|\\, p)$"  # an instructor's rubric cell, locked, on every page
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -106,6 +114,8 @@ def _source_notebook() -> nbformat.NotebookNode:
         _nbgrader_cell(new_markdown_cell("It shows a red rectangle."), grade_id="answer", grade=True,
                        solution=True, points=2),
         new_code_cell("print('make the figure here')"),
+        _nbgrader_cell(new_markdown_cell(f"Rubric: full marks name the divergence {RUBRIC_TEX}."),
+                       grade_id="rubric", locked=True),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
@@ -252,6 +262,14 @@ def pages(tmp_path_factory, browser):
                     f"{base}/formgrader/submissions/{submission_id}/?token={token}", PROBE)
                 probed[student, "feedback"] = browser.load(
                     f"{url}/feedback/{student}/{ASSIGNMENT}/{ASSIGNMENT}.html", PROBE)
+            for page, page_url in (  # the benign pages again, for their math, and the requests they send
+                    ("formgrader", f"{base}/formgrader/submissions/{ids['benign']}/?token={token}"),
+                    ("feedback through Jupyter", f"{base}/files/feedback/benign/{ASSIGNMENT}/{ASSIGNMENT}.html"
+                                                 f"?token={token}"),
+                    ("feedback from another server", f"{url}/feedback/benign/{ASSIGNMENT}/{ASSIGNMENT}.html")):
+                requests: list[str] = []
+                probed["math", page] = browser.load(page_url, MATH_PROBE, requests=requests)
+                probed["math", page]["requests"] = requests
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -283,3 +301,20 @@ def test_a_benign_submissions_figure_and_formatting_still_show(pages):
         assert found["png_widths"] == [48], f"{page}: PNG figures {found['png_widths']}"
         assert found["strong"] >= 1 and found["list_items"] >= 2, f"{page}: Markdown lost: {found['answer']}"
         assert "a red rectangle" in found["text"]
+
+
+@pytest.mark.slow
+def test_rubric_math_is_typeset_from_the_jupyter_server_alone(pages):
+    """Formgrader's page and a feedback page that Jupyter serves typeset the rubric's LaTeX with the MathJax of
+    jupyter-server-mathjax (nbgrader's pages would load it from a CDN: raw LaTeX offline), and every request they
+    send goes to this machine; a feedback page from any other server (or a file) shows the LaTeX as typed."""
+    _, probed = pages
+    local = ("http://127.0.0.1:", "data:")
+    for page in ("formgrader", "feedback through Jupyter", "feedback from another server"):
+        found = probed["math", page]
+        assert [r for r in found["requests"] if not r.startswith(local)] == [], f"{page}: left the machine"
+        if page == "feedback from another server":
+            assert found["math"] == 0 and "D_{KL}" in found["text"], f"{page}: {found['math']} MathJax elements"
+        else:
+            assert any("/static/jupyter_server_mathjax/MathJax.js" in r for r in found["requests"]), page
+            assert found["math"] >= 1 and "D_{KL}" not in found["text"], f"{page}: the rubric's LaTeX is raw"

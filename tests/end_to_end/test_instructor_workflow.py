@@ -46,6 +46,7 @@ SECTION = README[README.index("With nbgrader, from the repository root"):
 ASSIGNMENT = the_assignment()
 STUDENTS = {"alice": ("Alice", "Martin"), "bob": ("Bob", "Okafor"), "eve": ("Eve", "Mallory")}
 BOB_ANSWER, EVE_UNGRADED = ASSIGNMENT.written_ids[0], "comparison"
+EVE_OVERRIDDEN = ASSIGNMENT.parts[0]  # the instructor types 1 point over this part's autograded score
 CANARY = f"canary-{uuid.uuid4().hex}"  # in the instructor's environment only
 BIG_FILE = "big.bin"
 
@@ -163,7 +164,8 @@ def _work(course: Course, student: str) -> None:
 
 
 def _grade_by_hand(course: Course) -> None:
-    """Points for every answer that waits for a person, as Formgrader's grade API stores them; one of eve's waits."""
+    """Points for every answer that waits for a person, as Formgrader's grade API stores them; one of eve's waits,
+    and the instructor overrides the autograded score of one of her parts."""
     given = {"alice": None, "bob": 1.5, "eve": 0.5}
     with Gradebook(f"sqlite:///{course.folder / 'gradebook.db'}") as gradebook:
         for student, points in given.items():
@@ -173,6 +175,7 @@ def _grade_by_hand(course: Course) -> None:
                     continue
                 grade.manual_score = answer.points if points is None else points
                 grade.needs_manual_grade = False  # formgrader's GradeHandler.put
+        gradebook.find_grade(EVE_OVERRIDDEN.test_cell_id, "vae", "vae", "eve").manual_score = 1.0
         gradebook.db.commit()
 
 
@@ -272,7 +275,8 @@ def test_no_canary_grader_path_or_large_write_in_her_folders(workflow):
 
 @pytest.mark.slow
 def test_one_total_in_every_store_after_manual_grading(workflow):
-    """Do the gradebook, nbgrader's export, results.json and grade-batch's CSV give each student the same total?"""
+    """Do the gradebook, nbgrader's export, results.json and grade-batch's CSV give each student the same total,
+    eve's with the points the instructor set for one part instead of the autograder's?"""
     course, _, _ = workflow
     folder = course.folder
     stores: dict[str, dict[str, tuple[float, float]]] = {"gradebook": {}, "results.json": {}}
@@ -290,12 +294,14 @@ def test_one_total_in_every_store_after_manual_grading(workflow):
         stores["results.json"][student] = (results["score"], results["max_score"])
         text = (folder / f"{student}.results.json").read_text()
         assert not re.search(r'"(score|max_score)": -?\d+\.0\b', text), "scores written two ways"
-    eve = ASSIGNMENT.automatic_points + 0.5 * (len(ASSIGNMENT.written) - 1)
+    eve = ASSIGNMENT.automatic_points - EVE_OVERRIDDEN.points + 1 + 0.5 * (len(ASSIGNMENT.written) - 1)
     expected = {"alice": ASSIGNMENT.total_points, "bob": 1.5, "eve": eve}
     for store, totals in stores.items():
         assert totals == {s: (expected[s], ASSIGNMENT.total_points) for s in STUDENTS}, f"{store}: {totals}"
     eve_row = next(r for r in rows if r["student"] == "eve")
     assert eve_row[EVE_UNGRADED] == "" and eve_row[ASSIGNMENT.written_ids[0]] == "0.5"
+    assert eve_row[EVE_OVERRIDDEN.test_cell_id] == "1" and next(r for r in rows if r["student"] == "alice")[
+        EVE_OVERRIDDEN.test_cell_id] == ""
     waiting = [t for t in json.loads((folder / "eve.results.json").read_text())["tests"]
                if t["name"].startswith(f"theory.{EVE_UNGRADED}:")]
     assert len(waiting) == 1 and waiting[0]["score"] == 0

@@ -79,12 +79,17 @@ def _errors(notebook: nbformat.NotebookNode) -> list[str]:
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory) -> Path:
     """A course autograded and fed back with the default configuration: Alice's notebook holds her run's figure,
-    a cell that leaves a marker if anything runs it, and a file of her own; the instructor left notes and a
-    checkpoint beside the source notebook."""
+    a cell that leaves a marker if anything runs it, and a file of her own; the instructor left notes, a
+    checkpoint and a figure beside the source notebook, and one data file there that the configuration declares."""
     course = _course(tmp_path_factory.mktemp("default"))
-    (course / "solutions" / "vae" / "notes-for-graders.md").write_text("the model answers, for graders only")
-    (course / "solutions" / "vae" / "checkpoints" / "fast").mkdir(parents=True)
-    (course / "solutions" / "vae" / "checkpoints" / "fast" / "reference.pt").write_text("the reference's weights")
+    source = course / "solutions" / "vae"
+    (source / "notes-for-graders.md").write_text("the model answers, for graders only")
+    for folder, name in (("checkpoints/fast", "reference.pt"), ("figures", "beta_sweep.png")):
+        (source / folder).mkdir(parents=True)
+        (source / folder / name).write_text("the reference's weights, for graders only")
+    (source / "table.csv").write_text("x,y\n1,2\n")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write('\nc.ReleaseOnlyDeclaredFiles.files = ["*.csv"]\n')
     notebook = _with_cells(REFERENCE, f"from pathlib import Path\nPath({MARKER!r}).write_text('ran')")
     _cell(notebook, "cifar_inspect").outputs = [nbformat.v4.new_output("display_data", data={"image/png": PNG})]
     _submit(course, "alice", notebook, ("my-run-notes.txt", "what I saw"))
@@ -112,6 +117,14 @@ def test_autograde_runs_no_student_code(default_run):
 
 
 @pytest.mark.slow
+def test_the_release_holds_the_notebook_and_the_declared_file_only(default_run):
+    """Does generate_assignment leave out of the release what lies beside the source notebook (notes, a
+    checkpoint, a figure), keeping the notebook and the data file the configuration declares?"""
+    release = default_run / "build" / "release" / "vae"
+    assert _files(release) == {"vae.ipynb", "table.csv"}
+
+
+@pytest.mark.slow
 def test_only_the_students_files_reach_her(default_run):
     """Are her autograded and feedback folders her notebook, her page and her own file, with nothing of the
     instructor's in them (notes, checkpoints, environment, the repository's or the grader's paths)?"""
@@ -120,7 +133,7 @@ def test_only_the_students_files_reach_her(default_run):
     assert _files(feedback) == {"vae.html", "my-run-notes.txt"}
     for path in [*autograded.rglob("*"), *feedback.rglob("*")]:
         text = path.read_text()
-        for secret in (CANARY, str(REPO_ROOT), "vae-kernel-code", "model answers, for graders"):
+        for secret in (CANARY, str(REPO_ROOT), "vae-kernel-code", "for graders only"):
             assert secret not in text, f"{secret!r} in {path}"
 
 

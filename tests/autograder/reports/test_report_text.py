@@ -103,3 +103,19 @@ def test_results_json_writes_scores_one_way_and_counts_the_written_answers():
     blank = summary_table(GradeReport(submission="s.ipynb", results=results, theory={}))
     assert re.search(rf"^written +0/{assignment.written_points:g} +{len(assignment.written)} not answered$", blank, re.M)
     assert re.search(rf"^total +6/{4.5 + assignment.written_points:g} ", table, re.M)
+
+
+def test_a_part_whose_points_a_person_set_counts_those_everywhere():
+    """A part overridden in Formgrader: do results.json's score, the table's total and the feedback count the set
+    points instead of its checks', and say what the checks gave?"""
+    results = [CheckResult("a.one", "a", "One?", 2, 2.0, False, "Passed."),
+               CheckResult("a.two", "a", "Two?", 2, 0.0, True, "no"), CheckResult("b.one", "b", "B?", 3, 3.0, False,
+                                                                               "Passed.")]
+    report = GradeReport(submission="s.ipynb", results=results, written={"theory_kl": 1.0}, overrides={"a": 3.5})
+    assert report.score == 5 and report.total_score == 3.5 + 3 + 1
+    out = gradescope_results(report)
+    assert json.dumps(out["score"]) == "7.5"
+    assert "a: 3.5/4 points, set by a person in Formgrader (the checks gave 2)" in out["output"]
+    assert re.search(r"^a +3\.5/4 +set by a person in Formgrader, instead of the checks' 2$", summary_table(report), re.M)
+    assert re.search(r"^total +7\.5/", summary_table(report), re.M)
+    assert "- Points set by a person: 3.5/4, instead of the checks'." in feedback_markdown(report)

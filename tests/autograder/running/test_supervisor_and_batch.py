@@ -13,12 +13,12 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder.__main__ import build_parser, main
-from autograder.assignment.parts import the_assignment
+from autograder.assignment.parts import TEST_PREFIX, the_assignment
 from autograder.running.batch import (Outputs, class_report, find_submissions, points_text, read_records, student_of,
-                              with_written, write_csv)
-from autograder.running.gradebook import written_points
-from autograder.running.submission import NotAFile, find_notebook
+                                      total, with_given, write_csv)
+from autograder.running.gradebook import GivenPoints, gradebook_points
 from autograder.running.stream import assemble
+from autograder.running.submission import NotAFile, find_notebook
 from small_disk import run_on_small_disk
 
 PLAN = [{"id": f"part.check{n}", "part": "part", "question": f"Question {n}?", "points": 2, "hidden": n == 2}
@@ -97,6 +97,19 @@ def test_scores_are_formatted_one_way():
     assert [points_text(v) for v in (54, 54.0, 28.0, 27.5, 0, 0.25)] == ["54", "54", "28", "27.5", "0", "0.25"]
 
 
+def test_a_part_whose_points_a_person_set_counts_those_in_the_total_and_the_csv(tmp_path):
+    """Does a part overridden in Formgrader count its set points, not its checks', in the total and the CSV row?"""
+    part = the_assignment().part_names[0]
+    checks = [{"id": f"{part}.one", "part": part, "points": 2, "score": 2, "hidden": False, "message": "Passed."},
+              {"id": "other.one", "part": "other", "points": 3, "score": 3, "hidden": False, "message": "Passed."}]
+    record = with_given({"student": "alice", "score": 5, "max_score": 5, "checks": checks},
+                        GivenPoints({"theory_kl": 2.0}, {part: 0.5}))
+    assert total(record) == 0.5 + 3 + 2
+    write_csv(tmp_path / "grades.csv", [record], [c["id"] for c in checks])
+    header, row = (line.split(",") for line in (tmp_path / "grades.csv").read_text().splitlines())
+    assert (row[1], row[header.index(TEST_PREFIX + part)], row[header.index(f"{part}.one")]) == ("5.5", "0.5", "2")
+
+
 def _record(student: str, score: float, seconds: float, message: str = "wrong") -> dict:
     return {"student": student, "submission": student, "score": score, "max_score": 4, "seconds": seconds,
             "failure": None, "notes": [], "checks": [
@@ -109,16 +122,19 @@ def _record(student: str, score: float, seconds: float, message: str = "wrong") 
 def test_records_csv_and_class_report(tmp_path):
     """A record cut short is ignored; the CSV is in student order; the report counts losses and messages."""
     outputs = Outputs(tmp_path / "grades.csv")
-    records = [with_written(_record("carol", 4, 1.0), {"theory_kl": 2, "comparison": 1.5}), _record("alice", 2, 9.0),
+    records = [with_given(_record("carol", 4, 1.0), GivenPoints({"theory_kl": 2, "comparison": 1.5})),
+               _record("alice", 2, 9.0),
                _record("bob", 0, 3.0, "wrong\x1b[2J")]
     outputs.records.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"student": "dave", "sco')
     assert sorted(read_records(outputs.records)) == ["alice", "bob", "carol"]
     write_csv(outputs.csv, records, ["a.one", "a.two"])
     written = ",".join(the_assignment().written_ids)
     assert written.startswith("theory_kl,") and written.split(",")[4] == "comparison"
+    set_parts = ",".join(TEST_PREFIX + part for part in the_assignment().part_names)  # blank: the checks' points count
+    blank = "," * len(the_assignment().part_names)
     assert outputs.csv.read_text().splitlines() == [  # the written answers count in max_score; blank: not graded yet
-        f"student,score,max_score,a.one,a.two,{written}", "alice,2,20,2,0,,,,,,,,", "bob,0,20,0,0,,,,,,,,",
-        "carol,7.5,20,2,2,2,,,,1.5,,,"]
+        f"student,score,max_score,a.one,a.two,{written},{set_parts}", f"alice,2,20,2,0,,,,,,,,{blank}",
+        f"bob,0,20,0,0,,,,,,,,{blank}", f"carol,7.5,20,2,2,2,,,,1.5,,,{blank}"]
     report = class_report(records, outputs.histogram)
     assert "| `a.two` | 2 | 2 | hidden \\| lost (2) |" in report
     assert "| `a.one` | 2 | 1 | wrong\ufffd\\[2J (1) |" in report
@@ -157,25 +173,35 @@ def test_grade_batch_never_replaces_nbgraders_grades_csv(tmp_path, capsys, monke
     assert build_parser().parse_args(["grade-batch", "submitted"]).csv == Path("autograder-grades.csv")
 
 
-def test_written_points_come_from_the_gradebook(tmp_path):
-    """Graded answers (a person's points with extra credit, nbgrader's 0 for a stub) are read; the rest are not."""
+def test_given_points_come_from_the_gradebook(tmp_path):
+    """Graded answers (a person's points with extra credit, nbgrader's 0 for a stub) and parts whose points a person
+    set (a manual score, or extra credit, over the autograder's) are read; the rest are not."""
     path = tmp_path / "gradebook.db"
+    first, second, third = the_assignment().parts[:3]
     with Gradebook(f"sqlite:///{path}") as gradebook:
         gradebook.add_assignment("vae")
         gradebook.add_notebook("vae", "vae")
         for answer in the_assignment().written:
             gradebook.add_grade_cell(answer.id, "vae", "vae", max_score=answer.points, cell_type="markdown")
+        for part in the_assignment().parts:
+            gradebook.add_grade_cell(part.test_cell_id, "vae", "vae", max_score=part.points, cell_type="code")
         for student in ("alice", "bob"):
             gradebook.add_student(student)
             gradebook.add_submission("vae", student)
+            for part in the_assignment().parts:  # what autograde's SaveAutoGrades stores
+                gradebook.find_grade(part.test_cell_id, "vae", "vae", student).auto_score = part.points
         kl = gradebook.find_grade("theory_kl", "vae", "vae", "alice")
         kl.manual_score, kl.extra_credit, kl.needs_manual_grade = 1.5, 0.5, False
         gradebook.find_grade("comparison", "vae", "vae", "alice").auto_score = 0.0  # left as the stub
+        gradebook.find_grade(first.test_cell_id, "vae", "vae", "alice").manual_score = 1.0
+        gradebook.find_grade(second.test_cell_id, "vae", "vae", "alice").extra_credit = 0.5
+        gradebook.find_grade(third.test_cell_id, "vae", "vae", "alice").extra_credit = 0.0
         gradebook.db.commit()
-    assert written_points(path, ["alice", "bob", "carol"]) == {"alice": {"theory_kl": 2.0, "comparison": 0.0},
-                                                               "bob": {}}  # carol: no submission there
+    assert gradebook_points(path, ["alice", "bob", "carol"]) == {  # carol: no submission there
+        "alice": GivenPoints({"theory_kl": 2.0, "comparison": 0.0}, {first.name: 1.0, second.name: second.points + 0.5}),
+        "bob": GivenPoints()}
     try:
-        written_points(tmp_path / "missing.db", ["alice"])
+        gradebook_points(tmp_path / "missing.db", ["alice"])
     except FileNotFoundError as error:
         assert "missing.db" in str(error) and not (tmp_path / "missing.db").exists()
     else:
@@ -231,6 +257,6 @@ def test_a_full_disk_keeps_every_row_and_the_batch_resumes(tmp_path):
     assert 0 < result["added"] < len(records), "the disk never filled up"
     assert "No space left on device" in result["error"] and "run the same command again" in result["error"]
     assert result["kept"] == [r["student"] for r in records[:result["added"]]] and result["lines"] == result["added"]
-    assert len(result["rows"]) == result["added"] + 1 and all(row.count(",") == 12 for row in result["rows"])
+    assert len(result["rows"]) == result["added"] + 1 and all(row.count(",") == 12 + len(the_assignment().parts) for row in result["rows"])
     assert "No space left on device" in result["restarted"] and result["after_restart"] == result["kept"]
     assert result["final"] == sorted(r["student"] for r in records) and result["final_rows"] == len(records) + 1

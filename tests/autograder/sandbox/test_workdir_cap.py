@@ -10,7 +10,7 @@ import pytest
 
 from autograder.framework.registry import Check
 from autograder.framework.results import run_check
-from autograder.sandbox.process import Limits, WorkdirWatch, folder_usage
+from autograder.sandbox.process import FolderWatch, folder_usage
 
 
 def test_folder_usage_counts_every_entry_and_block(tmp_path):
@@ -27,11 +27,11 @@ def test_folder_usage_counts_every_entry_and_block(tmp_path):
 def test_the_watch_ends_a_worker_whose_folder_holds_too_many_files(tmp_path):
     """Does the watch leave a folder under its caps alone, and kill once it holds more files than allowed, saying so?"""
     killed = threading.Event()
-    watch = WorkdirWatch(tmp_path, Limits(workdir_files=50, workdir_bytes=1 << 30), killed.set)
+    watch = FolderWatch(tmp_path, (1 << 30, 50), killed.set, writer="your code", place="its working folder")
     try:
         for number in range(40):
             (tmp_path / f"f{number}").write_bytes(b"x")
-        assert not killed.wait(5 * WorkdirWatch.POLL_SECONDS) and watch.ended is None
+        assert not killed.wait(5 * FolderWatch.POLL_SECONDS) and watch.ended is None
         for number in range(40, 60):
             (tmp_path / f"f{number}").write_bytes(b"x")
         assert killed.wait(5) and "wrote more than its working folder may hold" in watch.ended
@@ -41,10 +41,21 @@ def test_the_watch_ends_a_worker_whose_folder_holds_too_many_files(tmp_path):
 
 def test_the_watch_ends_a_worker_whose_folder_holds_too_many_bytes(tmp_path):
     killed = threading.Event()
-    watch = WorkdirWatch(tmp_path, Limits(workdir_files=1000, workdir_bytes=1 << 20), killed.set)
+    watch = FolderWatch(tmp_path, (1 << 20, 1000), killed.set, writer="your code", place="its working folder")
     try:
         (tmp_path / "big").write_bytes(b"x" * (2 << 20))
         assert killed.wait(5) and "1 MB" in watch.ended
+    finally:
+        watch.close()
+
+
+def test_the_watch_ends_a_kernel_past_its_time(tmp_path):
+    """Does a watch given a time (the confined kernel's notebook limit) kill once it is up, saying so?"""
+    killed = threading.Event()
+    watch = FolderWatch(tmp_path, (1 << 30, 1000), killed.set, writer="the notebook", place="its folder", seconds=1.0)
+    try:
+        assert not killed.wait(0.5) and watch.ended is None
+        assert killed.wait(5) and watch.ended == "the notebook ran out of its time (1 s in all)"
     finally:
         watch.close()
 
