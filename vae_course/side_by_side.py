@@ -49,9 +49,10 @@ def show_samples_vs_reconstructions(
 ) -> Path:
     """Prior samples on the left; held-out inputs over their reconstructions on the right."""
     count = min(len(samples), len(inputs), 8)
-    fig = Figure(figsize=(12.0, 0.75 * count + 1.2))
-    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     half = (count + 1) // 2
+    # each half is about 5.8 inches wide and shows two rows of ``half`` images: as tall as that, no more
+    fig = Figure(figsize=(12.0, min(8.0, 5.8 * 2 / half) + (1.0 if title else 0.6)))
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     left.imshow(image_rows([samples[:half], samples[half:count]], half))
     left.set_title(f"decoded from z ~ N(0, I) ({count} samples)", fontsize=10)
     right.imshow(image_rows([inputs[:half], reconstructions[:half].reshape(inputs[:half].shape)], half))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -145,3 +146,14 @@ def test_figures_are_shown_inline_in_a_kernel(tmp_path, monkeypatch):
     monkeypatch.setattr(inline, "in_kernel", lambda: True)
     path = show_interpolation_vs_crossfade([("x", crossfade_frames, crossfade_frames)], tmp_path / "b.png")
     assert len(shown) == 1 and shown[0].data == path.read_bytes()
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_samples_beside_reconstructions_leave_no_empty_band(tmp_path, count):
+    """Is the figure as tall as its two rows of images (and the titles), not a tall page with a blank band?"""
+    faces = torch.rand(count, 3, 32, 32)
+    path = show_samples_vs_reconstructions(faces, faces, faces, tmp_path / "faces.png", title="one decoder")
+    with Image.open(path) as image:
+        pixels = torch.from_numpy(np.array(image.convert("L"))).float()
+    blank_rows = int(((pixels > 250).all(dim=1)).sum())
+    assert blank_rows < 0.3 * len(pixels), f"{blank_rows} of {len(pixels)} pixel rows are blank"
