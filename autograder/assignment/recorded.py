@@ -4,7 +4,7 @@ A public check ships to students, so it cannot hold a working solution to compar
 with. It compares with values that the grader-only specification (``autograder/hidden/``)
 computed once for the check's fixed inputs, stored in ``autograder/assignment/recorded/`` as the protocol
 writes them (JSON, tensors as bytes, no pickle). ``python -m autograder record`` writes them
-again; ``tests/autograder/test_recorded.py`` fails while any is stale. A fixed input's answer
+again; ``tests/autograder/assignment/test_recorded.py`` fails while any is stale. A fixed input's answer
 helps no one solve the part: the hidden twin of each public check asks about other inputs.
 """
 from __future__ import annotations
