@@ -31,7 +31,7 @@ def items_follow_sorted_recursive_order(student):
         expect.close(item, expected[i], f"item {i}", atol=1e-6)
 
 
-@check("ffhq.converts_to_rgb", part="FFHQDataset", points=1,
+@check("ffhq.grey_and_rgba_to_rgb", part="FFHQDataset", points=1,
        feedback="Convert every image with .convert('RGB'): grey (L) images must get 3 channels and RGBA images "
                 "must lose their alpha channel.")
 def grey_and_rgba_images_become_rgb(student):
@@ -43,7 +43,7 @@ def grey_and_rgba_images_become_rgb(student):
             expect.close(item, expected_items(root)[index], f"item {index} of a {mode} tree", atol=1e-6)
 
 
-@check("ffhq.transform", part="FFHQDataset", points=1,
+@check("ffhq.transform_output", part="FFHQDataset", points=1,
        feedback="When a transform is given, return transform(image) where image is the RGB PIL image.")
 def applies_the_transform_to_the_pil_image(student):
     """Is a given transform applied to the RGB PIL image?"""

@@ -17,7 +17,7 @@ def expected_path(seed, latent_dim, img1, img2, num_steps):
         return model.decode((1 - weights) * mu[0] + weights * mu[1])
 
 
-@check("interpolate.endpoints", part="interpolate", points=1,
+@check("interpolate.endpoints_any_length", part="interpolate", points=1,
        feedback="The first and last frames must be the decoded posterior means of img1 and img2: encode both "
                 "images, take mu (not a random sample), and include both ends (torch.linspace(0, 1, num_steps)).")
 def endpoints_decode_the_two_means(student):
@@ -43,7 +43,7 @@ def frames_decode_evenly_spaced_points_between_the_means(student, num_steps, see
     expect.close(frames, expected_path(seed, 5, img1, img2, num_steps), "the frames")
 
 
-@check("interpolate.eval_no_grad", part="interpolate", points=1,
+@check("interpolate.eval_no_grad_twice", part="interpolate", points=1,
        feedback="Put the model in evaluation mode (vae.eval()) and decode under torch.no_grad(): the result must "
                 "be what the model decodes in evaluation mode, without a graph, and the same every time.")
 def runs_in_eval_mode_without_gradients_and_repeats(student):

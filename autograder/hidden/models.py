@@ -112,14 +112,14 @@ def decoder_mirrors_the_encoder(student):
     assert_agrees(student, DECODER, expected(DECODER), ("decoded",))
 
 
-@check("conv_vae.sigmoid_output", part="ConvVAE", points=1,
+@check("conv_vae.one_sigmoid_small_model", part="ConvVAE", points=1,
        feedback="The decoder must end with exactly one sigmoid after the last ConvTranspose2d for any settings.")
 def conv_decoder_ends_in_one_sigmoid(student):
     """For one input channel and two layers, is the last transposed convolution followed by exactly one sigmoid?"""
     assert_agrees(student, SIGMOID, expected(SIGMOID), ("decoded",), "sigmoid")
 
 
-@check("conv_vae.gradients_reach_all", part="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # two backward passes
+@check("conv_vae.gradients_other_model", part="ConvVAE", points=1, seconds=2 * CHECK_SECONDS,  # two backward passes
        feedback="Every parameter must get a gradient: use every layer you create in forward, and "
                 "do not detach anything.")
 def backward_reaches_every_parameter(student):
@@ -165,7 +165,7 @@ def _training_mismatch(got: dict[str, dict[str, Any]], got_losses: Any, start: s
     return None
 
 
-@check("vae.gradients_reach_all", part="VAE", points=1,
+@check("vae.gradients_batch_of_three", part="VAE", points=1,
        feedback="Every parameter of VAE must get a gradient: use every layer in forward.")
 def mlp_backward_reaches_every_parameter(student):
     """For a batch of three, does one backward pass give every parameter of VAE the gradient of the described model?"""

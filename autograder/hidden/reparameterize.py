@@ -6,7 +6,7 @@ from autograder.checks.reparameterize import (expect_eps_on_mus_device, expect_f
                                               expect_mean_and_std)
 
 
-@check("reparameterize.gradients", part="reparameterize", points=1,
+@check("reparameterize.gradients_random_cotangent", part="reparameterize", points=1,
        feedback="Gradients must reach mu and logvar: compute z = mu + eps * exp(0.5 * logvar) from mu and "
                 "logvar themselves, without .detach(), .data or torch.no_grad().")
 def gradients_reach_mu_and_logvar(student):

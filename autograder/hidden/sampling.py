@@ -7,7 +7,7 @@ from autograder.checks.sampling import decoded_by, expect_distinct_latents
 from autograder.tiny_vae import TinyVAE
 
 
-@check("sample_images.prior", part="sample_images", points=1,
+@check("sample_images.one_latent_per_sample", part="sample_images", points=1,
        feedback="Decode z ~ N(0, I) with z of shape (num_samples, vae.latent_dim): torch.randn on the model's "
                 "device, using vae.latent_dim rather than a fixed 20, and return what vae.decode(z) gives.")
 def decodes_standard_normal_vectors_of_the_models_size(student):

@@ -306,7 +306,7 @@ def test_class_report_and_histogram(batches):
     report = (batches.out / "grades.report.md").read_text(encoding="utf-8")
     records = _records(batches.out / "grades.records.jsonl")
     assert report.startswith(f"# Class report: {CLASS_SIZE} submissions")
-    for check_id in ("vae_loss.formula", "reparameterize.gradients", "cifar10.batches"):
+    for check_id in ("vae_loss.formula", "reparameterize.gradients_random_cotangent", "cifar10.batches"):
         lost = [c for r in records.values() for c in r["checks"] if c["id"] == check_id and c["score"] < c["points"]]
         message, count = Counter(c["message"] for c in lost).most_common(1)[0]
         assert f"| `{check_id}` | {points_text(lost[0]['points'])} | {len(lost)} | " in report
