@@ -42,7 +42,10 @@ HEADER = ["student", "score", "max_score"]  # how a CSV of grade-batch begins
 
 
 @dataclass(frozen=True)
-class Submission:
+class StudentNotebook:
+    """One student's notebook found in the class's folders (``running.submission.Submission`` is what grading reads
+    of it)."""
+
     student: str
     path: Path
 
@@ -81,7 +84,7 @@ def student_of(path: Path) -> str:
     return path.name
 
 
-def find_submissions(folders: Iterable[Path]) -> list[Submission]:
+def find_submissions(folders: Iterable[Path]) -> list[StudentNotebook]:
     """One submission per notebook file or folder (links and special files too: grading refuses them, with a row)."""
     found = []
     for folder in folders:
@@ -89,13 +92,13 @@ def find_submissions(folders: Iterable[Path]) -> list[Submission]:
             if path.name.startswith("."):
                 continue
             if path.suffix == ".ipynb" or path.is_dir() or path.is_symlink():
-                found.append(Submission(student_of(path), path))
+                found.append(StudentNotebook(student_of(path), path))
     counts = Counter(s.student for s in found)
-    return sorted((s if counts[s.student] == 1 else Submission(str(s.path), s.path) for s in found),
+    return sorted((s if counts[s.student] == 1 else StudentNotebook(str(s.path), s.path) for s in found),
                   key=lambda s: s.student)
 
 
-def record_of(submission: Submission, report: GradeReport, failure: str | None) -> dict[str, Any]:
+def record_of(submission: StudentNotebook, report: GradeReport, failure: str | None) -> dict[str, Any]:
     """What the batch keeps of one grading: enough for the CSV and the class report (automatic points only)."""
     return {"student": readable(submission.student), "submission": readable(str(submission.path)),
             "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 2),
@@ -113,7 +116,7 @@ def total(record: dict[str, Any]) -> float:
     """The student's total: automatic points (a part's set points instead of its checks') and the written ones
     graded so far (0 for the others)."""
     overrides = record.get("overrides", {})
-    automatic = sum(c["score"] for c in record["checks"] if c["task"] not in overrides)
+    automatic = sum(c["score"] for c in record["checks"] if c["part"] not in overrides)
     return automatic + sum(overrides.values()) + sum(record.get("written", {}).values())
 
 
@@ -259,7 +262,7 @@ def grade_class(folders: list[Path], outputs: Outputs, workers: int, force: bool
     for lane in every_lane:
         lanes.put(lane)
 
-    def grade(submission: Submission) -> dict[str, Any]:
+    def grade(submission: StudentNotebook) -> dict[str, Any]:
         lane = lanes.get()
         try:
             report, failure, _ = lane.grade(submission.path)
