@@ -86,10 +86,10 @@ def test_grade_batch_keeps_every_row_and_gives_forgeries_nothing(tmp_path):
         records[record["student"]] = record
     assert sorted(records) == STUDENTS
     assert all(r["failure"] is None for r in records.values()), {s: r["failure"] for s, r in records.items()}
-    task_of = {c["id"]: c["task"] for c in records[HONEST]["checks"]}
+    task_of = {c["id"]: c["part"] for c in records[HONEST]["checks"]}
     full: dict[str, float] = defaultdict(float)
     for c in records[HONEST]["checks"]:
-        full[c["task"]] += c["points"]
+        full[c["part"]] += c["points"]
     with grades.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     points: dict[str, dict[str, float]] = {}
