@@ -12,7 +12,7 @@ import pytest
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from autograder.reports.inert import inert_html, inert_markdown, inert_notebook, inert_output
+from autograder.reports.inert import inert_markdown, inert_notebook, inert_output
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 ACTIVE_TAGS = {"script", "iframe", "svg", "object", "embed", "form", "style"}
