@@ -19,7 +19,8 @@ def grade_shipped_notebooks(out: Path) -> bool:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "results.json").write_text(json.dumps(gradescope_results(report), indent=2) + "\n")
             (folder / "feedback.md").write_text(feedback_markdown(report))
-            print(f"\n{kind} {notebook.relative_to(SOLUTIONS.parent)}: {report.score:g}/{report.max_score:g} "
+            print(f"\n{kind} {notebook.relative_to(SOLUTIONS.parent)}: {report.score:g}/{report.max_score:g} automatic, "
+                  f"{report.total_score:g}/{report.total_max:g} with the written answers a person grades "
                   f"(results.json and feedback.md in {folder})")
             if kind == "reference":
                 print(summary_table(report))
