@@ -42,7 +42,7 @@ def written_summary(states: list[str]) -> str:
 
 def override_lines(report: GradeReport) -> list[str]:
     """Each part whose points a person set in Formgrader: what counts, and what its checks gave."""
-    return [f"{part}: {points(given)}/{points(sum(r.points for r in report.results if r.part == part))} points, set "
+    return [f"{part}: {points(given)}/{points(report.part_points(part))} points, set "
             f"by a person in Formgrader (the checks gave {points(report.checks_score(part))})"
             for part, given in report.overrides.items()]
 
@@ -91,7 +91,7 @@ def feedback_markdown(report: GradeReport, show_hidden: bool = False) -> str:
         lines += ["", f"## `{part}`", "", *part_lines(results, markdown=True, show_hidden=show_hidden, hidden_score=False)]
         if part in report.overrides:
             lines.append(f"- Points set by a person: {points(report.overrides[part])}/"
-                         f"{points(sum(r.points for r in results))}, instead of the checks'.")
+                         f"{points(report.part_points(part))}, instead of the checks'.")
     if report.theory:
         lines += ["", "## Theory and discussion (graded by a person)", ""]
         lines += [f"- `{gid}`: {state} ({points(score)}/{points(top)})"
@@ -114,8 +114,7 @@ def summary_table(report: GradeReport, width: int = 100) -> str:
         rows.append(row + lines[0])
         rows += [indent + line for line in lines[1:]]
     for part, given in report.overrides.items():
-        top = sum(r.points for r in report.results if r.part == part)
-        rows.append(f"{part:<{id_width}}  {points(given):>3}/{points(top):<3}  set by a person in Formgrader, instead "
+        rows.append(f"{part:<{id_width}}  {points(given):>3}/{points(report.part_points(part)):<3}  set by a person in Formgrader, instead "
                     f"of the checks' {points(report.checks_score(part))}")
     states = [state for _, state, _, _ in written_lines(report)]
     written = f"{points(sum(report.written.values())):>3}/{points(report.total_max - report.max_score):<3}"

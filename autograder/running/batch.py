@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from autograder.assignment.parts import TEST_PREFIX, the_assignment
 from autograder.running.gradebook import GivenPoints
-from autograder.running.grading import GradeReport
+from autograder.running.grading import GradeReport, total_points
 from autograder.running.lane import Lane
 from autograder.running.stream import assemble
 from autograder.framework.text import markdown_text, readable, shorten, spreadsheet_cell
@@ -115,9 +115,8 @@ def with_given(record: dict[str, Any], given: GivenPoints) -> dict[str, Any]:
 def total(record: dict[str, Any]) -> float:
     """The student's total: automatic points (a part's set points instead of its checks') and the written ones
     graded so far (0 for the others)."""
-    overrides = record.get("overrides", {})
-    automatic = sum(c["score"] for c in record["checks"] if c["part"] not in overrides)
-    return automatic + sum(overrides.values()) + sum(record.get("written", {}).values())
+    return total_points(((c["part"], c["score"]) for c in record["checks"]), record.get("overrides", {}),
+                        record.get("written", {}))
 
 
 def total_max(record: dict[str, Any]) -> float:

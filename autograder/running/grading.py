@@ -7,7 +7,7 @@ in which each check has its own points and message.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,13 @@ from autograder.framework.errors import WorkerFailure
 from autograder.framework.results import CheckResult, blocked_parts, run_check
 from autograder.sandbox.process import Limits, Sandbox, Zygote
 from autograder.running.submission import read_submission
+
+
+def total_points(checks: Iterable[tuple[str, float]], overrides: dict[str, float], written: dict[str, float]) -> float:
+    """The automatic points and those a person gave, as nbgrader counts: a part whose points a person set in
+    Formgrader counts those instead of its checks' (``checks``: each check's part and score)."""
+    automatic = sum(score for part, score in checks if part not in overrides)
+    return automatic + sum(overrides.values()) + sum(written.values())
 
 
 @dataclass
@@ -39,6 +46,10 @@ class GradeReport:
         """The points the checks of one part gave."""
         return sum(r.score for r in self.results if r.part == part)
 
+    def part_points(self, part: str) -> float:
+        """The most the checks of one part can give."""
+        return sum(r.points for r in self.results if r.part == part)
+
     @property
     def max_score(self) -> float:
         return sum(r.points for r in self.results)
@@ -47,8 +58,7 @@ class GradeReport:
     def total_score(self) -> float:
         """The automatic points and those a person gave (0 for an answer not graded yet), as nbgrader counts: a part
         whose points a person set in Formgrader counts those instead of its checks'."""
-        automatic = self.score - sum(self.checks_score(part) for part in self.overrides)
-        return automatic + sum(self.overrides.values()) + sum(self.written.values())
+        return total_points(((r.part, r.score) for r in self.results), self.overrides, self.written)
 
     @property
     def total_max(self) -> float:
