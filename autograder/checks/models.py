@@ -3,8 +3,9 @@
 Every verdict rests on recomputation: the grader sets every parameter of the student's model
 (``model_roles``), runs its ``encode``, ``decode`` and ``forward`` on grader-chosen inputs, and
 compares what they return with what the specified architecture computes from the same values.
-These public checks compare with values recorded from the grader's specification for their fixed
-settings (``autograder.assignment.recorded``); the hidden checks compute them live for other settings.
+These public checks compare with values recorded from the grader's specification for their published
+inputs (``autograder.assignment.recorded``), and the grader computes them live for its own inputs
+(``framework.seeds``); the hidden checks ask the same of other settings.
 """
 from __future__ import annotations
 

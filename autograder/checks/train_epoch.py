@@ -2,7 +2,8 @@
 
 Each check lends ``train_epoch`` the objects of a fixed ``Scenario`` and compares what it
 returned and the weights it left with what the correct epoch gives from the same start: the
-grader's own replay (``autograder/hidden/``), recorded for these scenarios (``autograder/recorded/``).
+grader's own replay (``autograder/hidden/``): recorded for these scenarios' published inputs
+(``autograder.assignment.recorded``), replayed live for the grader's own.
 A scenario makes its check's mistake show and keeps the others out of the way: with a learning
 rate of 0 the weights never move, so only the forward passes shape the returned loss; with one
 image per batch, dividing by the batch size changes nothing. What the worker reports about the
@@ -16,6 +17,7 @@ from typing import Any
 import torch
 
 from autograder.framework.registry import Student, check
+from autograder.framework.seeds import PUBLISHED, current_key
 from autograder.assignment.recorded import recorded
 from autograder.sandbox.loop_harness import Scenario, lent_model, weights
 
@@ -28,7 +30,7 @@ WEIGHT_TOLERANCE = 1e-3  # of how far the weights moved; float32 noise is about 
 
 def run_epochs(student: Student, scenario: Scenario) -> list[dict[str, Any]]:
     """Per epoch: what train_epoch returned, the weights it left, and what the worker saw it do."""
-    return student.probe("training_epochs", scenario.as_dict())["epochs"]
+    return student.probe("training_epochs", scenario.keyed().as_dict())["epochs"]
 
 
 def forward_count(epochs: list[dict[str, Any]]) -> int:
@@ -44,6 +46,9 @@ def loss_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any]) -> str
         if value is None:
             return f"train_epoch returned a {epoch['returned']['type']}, not a number"
         if not math.isclose(value, want, rel_tol=LOSS_TOLERANCE):
+            if current_key() != PUBLISHED:  # the grader's inputs: the right value would answer them next time
+                return (f"epoch {number} returned {value:.5g}, {value / want if want else math.inf:.2g} times the "
+                        "mean loss per image over that epoch")
             ratio = f" (ratio {value / want:.3g})" if want else ""
             return (f"epoch {number} returned {value:.5g}; the mean loss per image over that epoch is "
                     f"{want:.5g}{ratio}")
@@ -52,7 +57,7 @@ def loss_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any]) -> str
 
 def weight_mismatch(epochs: list[dict[str, Any]], expected: dict[str, Any], scenario: Scenario) -> str | None:
     """How the weights after each epoch differ from the correct epochs' (None when they agree)."""
-    start = weights(lent_model(scenario.seed))
+    start = weights(lent_model(scenario.keyed().seed))
     for number, (epoch, want) in enumerate(zip(epochs, expected["weights"], strict=True), 1):
         got = epoch["weights"]
         if not isinstance(got, dict) or sorted(got) != sorted(want) or any(

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from autograder.framework.seeds import keyed
 from autograder.framework.model_roles import EVERY_PART, Assignment, Role, assignments, inputs, lent_values, roles_of, settings
 
 IMAGES_AND_LATENTS = ("mu", "logvar", "decoded", "x_hat", "mu_forward", "logvar_forward")
@@ -50,8 +51,13 @@ class Run:
         s = self.settings
         return tuple(s["image_shape"]) if self.name == "VAE" else (s["in_channels"], s["image_size"], s["image_size"])
 
+    @property
+    def value_seeds(self) -> tuple[int, ...]:
+        """The seeds of the grader's values for the parameters, under the current key (``seeds.keyed``)."""
+        return tuple(keyed(seed) for seed in self.seeds)
+
     def _seed(self, what: str) -> int:
-        return zlib.crc32(f"{self.made}:{self.batch}:{self.seeds}:{what}".encode())
+        return keyed(zlib.crc32(f"{self.made}:{self.batch}:{self.seeds}:{what}".encode()))
 
     @property
     def x(self) -> torch.Tensor:
@@ -86,7 +92,7 @@ def outputs(student: Any, run: Run, found: list[Assignment], methods: list[str] 
             gradients: bool = False) -> list[list[dict[str, Any]]]:
     """For each candidate, the student's outputs with each seed's values (one probe for all of them)."""
     roles = run.roles()
-    value_sets = [candidate.recipes(roles, seed, run.zeroed) for candidate in found for seed in run.seeds]
+    value_sets = [candidate.recipes(roles, seed, run.zeroed) for candidate in found for seed in run.value_seeds]
     results = student.probe("model_outputs", run.name, run.kwargs, value_sets, run.x, run.z,
                             run.cotangents if gradients else None, methods)
     assert isinstance(results, list) and len(results) == len(value_sets), "the model probe answered something else"

@@ -31,13 +31,13 @@ STEPS, LR, EPS = 5, 1e-2, 1e-3  # Adam's eps well above float32 noise, so roundi
 def expected(run: Run) -> list[dict[str, torch.Tensor]]:
     """Per seed, what the specification computes with that seed's values."""
     return [spec.outputs(run.name, run.kwargs, role_values(run.roles(every=True), seed, run.zeroed), run.x, run.z)
-            for seed in run.seeds]
+            for seed in run.value_seeds]
 
 
 def expected_gradients(run: Run) -> list[dict[str, Any]]:
     """Per seed, the specification's outputs and a summary of its gradients of sum(cotangent * output)."""
     found = []
-    for seed, outputs_ in zip(run.seeds, expected(run)):
+    for seed, outputs_ in zip(run.value_seeds, expected(run)):
         values = role_values(run.roles(every=True), seed, run.zeroed)
         found.append({**outputs_, "gradients": gradient_summary(spec.vjp(run.name, run.kwargs, values, run.x,
                                                                          run.cotangents))})
@@ -133,12 +133,12 @@ def backward_reaches_every_parameter(student):
 def a_few_steps_train_it_as_described(student):
     """From the grader's weights, do five Adam steps on one batch end where they end for the described model?"""
     found = candidates(student, LEARNS)
-    start = role_values(LEARNS.roles(), LEARNS.seeds[0])
+    start = role_values(LEARNS.roles(), LEARNS.value_seeds[0])
     replayed, losses = spec.adam_replay(LEARNS.name, LEARNS.kwargs, start, LEARNS.x, STEPS, LR, EPS)
     problem = "no layout of its layers could be trained"
     for candidate in found:
         trained = student.probe("model_training", LEARNS.name, LEARNS.kwargs,
-                                candidate.recipes(LEARNS.roles(), LEARNS.seeds[0]), LEARNS.x, STEPS, LR, EPS)
+                                candidate.recipes(LEARNS.roles(), LEARNS.value_seeds[0]), LEARNS.x, STEPS, LR, EPS)
         problem = _training_mismatch(candidate.by_role(trained["parameters"]), trained["losses"], start, replayed,
                                      losses)
         if problem is None:

@@ -17,7 +17,9 @@ from autograder.sandbox.loop_harness import DEVICE, Scenario, lend, stand_in_obj
 
 
 def replay(scenario: Scenario) -> dict[str, list[Any]]:
-    """Per epoch: the mean loss per image the correct epoch returns, and the weights it leaves."""
+    """Per epoch: the mean loss per image the correct epoch returns, and the weights it leaves, for what
+    ``scenario`` lends under the current key."""
+    scenario = scenario.keyed()
     model, loader, optimizer = lend(scenario)
     device = torch.device(DEVICE)
     returned, after = [], []

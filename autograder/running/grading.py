@@ -6,6 +6,8 @@ in which each check has its own points and message.
 """
 from __future__ import annotations
 
+import contextlib
+
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -66,6 +68,21 @@ class GradeReport:
         return self.max_score + the_assignment().written_points
 
 
+def graded_inputs(include_hidden: bool) -> contextlib.AbstractContextManager[None]:
+    """The inputs the checks draw: the grader's own, which no student can reproduce, when it grades with its hidden
+    checks (``autograder.hidden.key``); the published ones, the self-check's, when it grades with the public ones
+    only (the student bundle holds no hidden package)."""
+    if not include_hidden:
+        return contextlib.nullcontext()
+    try:
+        from autograder.hidden.key import graders_inputs
+    except ModuleNotFoundError as error:
+        if error.name not in ("autograder.hidden", "autograder.hidden.key"):
+            raise
+        return contextlib.nullcontext()  # a student bundle: its `grade` runs the public checks, on published inputs
+    return graders_inputs()
+
+
 def grade_submission(submission: str | Path, include_hidden: bool = True, limits: Limits = Limits(),
                      budget_seconds: float = 300.0, check_seconds: float | None = None,
                      on_plan: Callable[[list[Check]], None] | None = None,
@@ -115,16 +132,19 @@ def grade_submission(submission: str | Path, include_hidden: bool = True, limits
         blocked = blocked_parts(definitions, load_errors)
         defined = set(definitions.names)
         student = SandboxStudent(sandbox)
-        for check in checks:
-            if time.monotonic() - started > budget_seconds:
-                result = CheckResult.of(check, 0.0, f"Not run: grading used its whole {budget_seconds:.0f} s budget.")
-            else:
-                result = run_check(check, student, defined, blocked, check_seconds, prepare=sandbox.ensure_started)
-            report.results.append(result)
-            if on_result is not None:
-                on_result(result)
-            if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
-                blocked[check.part] = f"Not run: an earlier check of `{check.part}` failed with: {result.message}"
+        with graded_inputs(include_hidden):
+            for check in checks:
+                if time.monotonic() - started > budget_seconds:
+                    result = CheckResult.of(check, 0.0,
+                                            f"Not run: grading used its whole {budget_seconds:.0f} s budget.")
+                else:
+                    result = run_check(check, student, defined, blocked, check_seconds,
+                                       prepare=sandbox.ensure_started)
+                report.results.append(result)
+                if on_result is not None:
+                    on_result(result)
+                if result.stopped:  # a hang or crash: the other checks of this part would only repeat it
+                    blocked[check.part] = f"Not run: an earlier check of `{check.part}` failed with: {result.message}"
         if sandbox.stopped:  # it used more than its share: nothing of it counts, however far it got (deterministic)
             report.notes.append(f"Grading stopped: {sandbox.stopped}.")
             report.results = [CheckResult.of(c, 0.0, f"Not graded: {sandbox.stopped}.") for c in checks]

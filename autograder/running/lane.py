@@ -167,6 +167,7 @@ def _grade_forked(submission: str, include_hidden: bool, answers: IO[str], zygot
 def serve(include_hidden: bool) -> None:
     """Read submissions (JSON lines) on stdin; grade each in a forked child; say when each child ended."""
     from autograder.assignment.graded_checks import load_checks
+    from autograder.running.grading import graded_inputs
     from autograder.sandbox.process import Zygote
 
     _die_with_parent()
@@ -177,6 +178,8 @@ def serve(include_hidden: bool) -> None:
     os.dup2(2, 1)
     with Zygote() as zygote:  # started by exec, importing beside this process
         load_checks(include_hidden)  # the checks and torch, once for every submission of this lane
+        with graded_inputs(include_hidden):
+            pass  # the graded public checks' expected values, computed once before the forks
         for line in sys.stdin:
             submission = json.loads(line)["submission"]
             session = zygote.session()

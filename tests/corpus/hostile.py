@@ -10,6 +10,7 @@ with the test's own paths (``Targets``) when the notebook is built.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -675,6 +676,90 @@ def _unwritten_model(grade_id: str, prefix: str = "") -> Edit:
                                            "        super().__init__()\n        raise NotImplementedError()\n")
 
 
+
+# --- the recorded answers returned (issue 21) ---------------------------------------------------------------------
+
+# The public checks' recorded values ship in the student bundle (autograder/assignment/recorded/). ConvVAE and VAE
+# are not written and train_epoch returns 0.0; a class body in each cell carries recorded values (the JSON file,
+# base64) and replaces the worker's probe of that part with one that answers the published inputs with them: what a correct
+# model's default-size decoder, the small VAE's sigmoid output and three correct epochs give. Under the published
+# key (the self-check, ``grade --public-only``) that earns those five public checks (``test_recorded_answers.py``);
+# the grader grades under a key of its own, so none of them.
+RECORDED_ANSWERS = {"ConvVAE": ("conv_vae.default_size",), "VAE": ("vae.ends_in_sigmoid",),
+                    "train_epoch": ("train_epoch.returns_float", "train_epoch.mean_per_image",
+                                    "train_epoch.weight_updates")}
+
+
+def _recorded_payload(names: tuple[str, ...]) -> dict[str, str]:
+    folder = REPO_ROOT / "autograder" / "assignment" / "recorded"
+    return {name: base64.b64encode((folder / f"{name}.json").read_bytes()).decode() for name in names}
+
+
+def _recorded_model_answers(model: str) -> str:
+    """A class body replacing the model probes with ones that answer from the recorded values it carries."""
+    return dedent(f"""\
+        class _RecordedAnswers{model}:
+            def _install(payload={_recorded_payload(RECORDED_ANSWERS[model])!r}):
+                import base64
+                import torch
+                from autograder.framework.model_roles import roles_of
+                from autograder.sandbox import probes, protocol
+
+                answers = [protocol.loads(base64.b64decode(data))["value"] for data in payload.values()]
+                parameters, outputs = probes.PROBES["model_parameters"], probes.PROBES["model_outputs"]
+
+                def model_parameters(ns, name, kwargs):
+                    if name != {model!r}:
+                        return parameters(ns, name, kwargs)
+                    return [[f"{{role.key}}.{{leaf}}", list(shape)] for role in roles_of(name, kwargs)
+                            for leaf, shape in role.shapes.items()]
+
+                def model_outputs(ns, name, kwargs, value_sets, x, z, *rest):
+                    if name != {model!r}:
+                        return outputs(ns, name, kwargs, value_sets, x, z, *rest)
+                    for recorded in answers:  # the recording whose shapes fit: its answers for every layout tried
+                        if len(value_sets) % len(recorded) == 0 and recorded[0]["decoded_pre"].shape[0] == len(z):
+                            return [{{"latent_dim": z.shape[1], "decoded": torch.sigmoid(a["decoded_pre"]),
+                                     "mu": a["mu"], "logvar": a["logvar"], "x_hat": torch.sigmoid(a["forward_pre"]),
+                                     "mu_forward": a["mu"], "logvar_forward": a["logvar"]}}
+                                    for a in recorded * (len(value_sets) // len(recorded))]
+                    return [{{"latent_dim": z.shape[1]}} for _ in value_sets]
+
+                probes.PROBES.update(model_parameters=model_parameters, model_outputs=model_outputs)
+
+            _install()
+
+
+        """)
+
+
+RECORDED_EPOCHS = dedent(f"""\
+    class _RecordedEpochs:
+        def _install(payload={_recorded_payload(RECORDED_ANSWERS["train_epoch"])!r}):
+            import base64
+            from autograder.sandbox import probes, protocol
+
+            # the public scenarios' seeds (autograder/checks/train_epoch.py), in the order of the payload
+            answers = {{seed: protocol.loads(base64.b64decode(data))["value"]
+                       for seed, data in zip((0, 1, 2), payload.values())}}
+
+            def training_epochs(ns, scenario):
+                recorded = answers.get(scenario["seed"], answers[0])
+                batches = -(-scenario["count"] // scenario["batch_size"])
+                forwards = [{{"training": True, "moved": True, "size": scenario["batch_size"]}}] * batches
+                return {{"epochs": [{{"returned": {{"type": "float", "number": True, "requires_grad": False,
+                                                 "value": value}},
+                                     "forwards": forwards, "steps": batches, "stale_backwards": 0, "weights": weights}}
+                                    for value, weights in zip(recorded["returned"], recorded["weights"])]}}
+
+            probes.PROBES["training_epochs"] = training_epochs
+
+        _install()
+
+
+    def train_epoch(""")
+
+
 # --- torch, nn.Module.__call__ and the lent objects replaced inside the worker (issue 21) ---------------------
 
 # Wrong answers for the parts these entries attack: each returns something of the right kind (a tensor, a float,
@@ -1243,6 +1328,14 @@ ENTRIES: list[Entry] = [
           edits(Edit("ConvVAE", "class ConvVAE(", RIGGED_LENT_OBJECTS + "class ConvVAE("),
                 *_wrong("ConvVAE", "VAE", "train_epoch", "interpolate", "sample_images")),
           sabotages=("ConvVAE", "VAE", "train_epoch", "interpolate", "sample_images")),
+    # The recorded answers of the public checks returned (issue 21): the grader grades under inputs of its own.
+    Entry("recorded_answers_returned", "ConvVAE and VAE not written, train_epoch wrong; class bodies replace their probes in "
+          "the worker with ones answering the public checks' published inputs with the recorded values the bundle "
+          "ships (ConvVAE's default-size decoder, the small VAE's sigmoid output, three correct epochs)",
+          edits(_unwritten_model("ConvVAE", _recorded_model_answers("ConvVAE")),
+                _unwritten_model("VAE", _recorded_model_answers("VAE")),
+                Edit("train_epoch", "def train_epoch(", RECORDED_EPOCHS), *_wrong("train_epoch")),
+          sabotages=("ConvVAE", "VAE", "train_epoch")),
 ]
 
 

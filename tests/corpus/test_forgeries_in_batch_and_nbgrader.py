@@ -3,7 +3,7 @@ nbgrader too?
 
 ``test_hostile`` grades each entry through the grading service (the path of ``grade``). Here the entries that
 try to forge points (probes, torch functions, ``nn.Module.__call__`` or the lent objects replaced inside the
-worker; public code borrowed) and the reference are graded together, once by ``python -m autograder
+worker; public code borrowed; the public checks' recorded answers returned) and the reference are graded together, once by ``python -m autograder
 grade-batch`` and once by a single ``nbgrader autograde`` of a throwaway course: every student has a row, the
 attacked parts score 0 and every other part what the reference earns, which is every automatic point.
 """
@@ -27,7 +27,7 @@ from variants import REFERENCE, REPO_ROOT
 pytestmark = pytest.mark.slow
 
 FORGERIES = ("training_probe_forged", "model_probes_forged", "probes_forged", "vae_loss_borrowed",
-             "torch_rigged_by_decorator", "lent_objects_rigged_in_class_body")
+             "torch_rigged_by_decorator", "lent_objects_rigged_in_class_body", "recorded_answers_returned")
 SABOTAGED = {entry.name: set(entry.sabotages) for entry in ENTRIES if entry.name in FORGERIES}
 HONEST = "reference"
 STUDENTS = sorted([*SABOTAGED, HONEST])

@@ -6,8 +6,11 @@ from typing import Any
 import pytest
 import torch
 
-from autograder.hidden.recordings import all_recordings
+from autograder.assignment import recorded as recorded_module
 from autograder.assignment.recorded import FOLDER, recorded
+from autograder.framework.seeds import inputs_key
+from autograder.hidden.key import graders_inputs
+from autograder.hidden.recordings import all_recordings
 
 RECORDINGS = all_recordings()
 
@@ -46,3 +49,23 @@ def test_a_recorded_value_is_what_the_specification_computes(name):
 def test_a_missing_recording_says_how_to_make_it():
     with pytest.raises(FileNotFoundError, match="python -m autograder record"):
         recorded("no such recording")
+
+
+def test_under_the_graders_key_the_values_are_computed_live_for_other_inputs():
+    """Under the grader's key, is each value the specification's for the grader's inputs (not the recorded one),
+    computed once and handed out as a copy a check cannot spoil for the next?"""
+    with graders_inputs():
+        for name in RECORDINGS:
+            live = recorded(name)
+            assert_same(live, RECORDINGS[name](), name)
+            with pytest.raises(AssertionError):
+                assert_same(live, recorded_module.protocol.loads((FOLDER / f"{name}.json").read_bytes())["value"], name)
+        spoiled = recorded("vae.ends_in_sigmoid")
+        spoiled[0]["decoded_pre"].zero_()
+        assert recorded("vae.ends_in_sigmoid")[0]["decoded_pre"].abs().sum() > 0
+
+
+def test_a_key_of_its_own_without_the_specification_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(recorded_module, "LIVE", {})
+    with inputs_key(99), pytest.raises(LookupError, match="only the grader's specification"):
+        recorded("vae.shapes")

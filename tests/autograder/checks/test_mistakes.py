@@ -1,9 +1,12 @@
 """The mistake corpus: does each mistake lose exactly its part's points, with feedback that names it?"""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from autograder.framework.registry import REGISTRY
+from autograder.hidden.key import graders_inputs
 from autograder.assignment.graded_checks import load_checks
 from autograder.running.grading import run_check
 from autograder.running.students import LocalStudent
@@ -23,9 +26,14 @@ def test_corpus_is_large_and_catches_every_check():
     assert {check for m in MISTAKES for check in m.loses} == {c.id for c in load_checks()}
 
 
-def test_reference_gets_every_point(reference, tmp_path):
-    """Does the unedited reference pass every check in this process too?"""
-    results = _grade_locally(dict(reference), tmp_path)
+KEYS = {"published": contextlib.nullcontext, "graders": graders_inputs}  # the self-check's inputs, the grader's
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_reference_gets_every_point(reference, tmp_path, key):
+    """Does the unedited reference pass every check in this process too, on the published inputs and the grader's?"""
+    with KEYS[key]():
+        results = _grade_locally(dict(reference), tmp_path)
     assert all(r.score == r.points for r in results.values()), {i: r.message for i, r in results.items() if r.score < r.points}
 
 
@@ -44,18 +52,29 @@ def test_mistake_loses_its_checks_and_keeps_the_rest(mistake, tmp_path):
         assert lost == set(mistake.loses), f"{mistake.name} is one omission; it lost {sorted(lost)}"
 
 
-def test_public_checks_catch_at_least_90_percent_of_the_mistakes(tmp_path, capsys):
-    """Does a public check of its part fail for at least 90 % of the mistakes, so that the self-check warns the student?"""
+def _public_verdicts(folder) -> dict[str, dict[str, bool]]:
+    """Per mistake: whether each public check of the parts it touches passes, under the current key."""
     public = [c for c in load_checks() if not c.hidden]
-    missed = []
+    verdicts = {}
     for index, mistake in enumerate(MISTAKES):
-        folder = tmp_path / str(index)
-        folder.mkdir()
-        namespace = edited_definitions(folder, *mistake.edits)
-        student = LocalStudent(namespace, folder)
+        place = folder / str(index)
+        place.mkdir(parents=True)
+        namespace = edited_definitions(place, *mistake.edits)
+        student = LocalStudent(namespace, place)
         parts = {REGISTRY[c].part for c in mistake.loses}
-        if all(run_check(c, student, set(namespace), {}).score == c.points for c in public if c.part in parts):
-            missed.append(mistake.name)
+        verdicts[mistake.name] = {c.id: run_check(c, student, set(namespace), {}).score == c.points
+                                  for c in public if c.part in parts}
+    return verdicts
+
+
+def test_public_checks_catch_at_least_90_percent_of_the_mistakes_on_any_inputs(tmp_path, capsys):
+    """Does a public check of its part fail for at least 90 % of the mistakes, so that the self-check warns the student,
+    and does each public check say the same on the grader's own inputs as on the published ones (the self-check's)?"""
+    published = _public_verdicts(tmp_path / "published")
+    with graders_inputs():
+        graders = _public_verdicts(tmp_path / "graders")
+    assert graders == published, {m: (published[m], graders[m]) for m in published if graders[m] != published[m]}
+    missed = [name for name, verdicts in published.items() if all(verdicts.values())]
     caught = 1 - len(missed) / len(MISTAKES)
     with capsys.disabled():
         print(f"\npublic self-checks catch {caught:.0%} of {len(MISTAKES)} mistakes; missed: {missed or 'none'}")
