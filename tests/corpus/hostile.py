@@ -688,6 +688,20 @@ def _unwritten_model(grade_id: str, prefix: str = "") -> Edit:
 RECORDED_ANSWERS = {"ConvVAE": ("conv_vae.default_size",), "VAE": ("vae.ends_in_sigmoid",),
                     "train_epoch": ("train_epoch.returns_float", "train_epoch.mean_per_image",
                                     "train_epoch.weight_updates")}
+# vae_loss answers the hand-worked examples of its public checks when asked exactly those tensors, NaN otherwise.
+HAND_WORKED_ANSWERS = ("vae_loss.hand_computed", "vae_loss.kl_value")
+HAND_WORKED_LOSS = Edit("vae_loss", """    bce = F.binary_cross_entropy(recon_x, x, reduction="sum")
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kl""", """    import math
+    asked = [t.tolist() for t in (recon_x, x, mu, logvar)]
+    answers = [([[0.5, 0.5]], [[1.0, 0.0]], [[1.0]], [[0.0]], 2 * math.log(2) + 0.5),
+               ([[1.0, 0.0, 1.0, 0.0]], [[1.0, 0.0, 1.0, 0.0]], [[0.0] * 3], [[0.0] * 3], 0.0),
+               ([[1.0, 0.0, 1.0, 0.0]], [[1.0, 0.0, 1.0, 0.0]], [[2.0]], [[2 * math.log(2)]], 3.5 - math.log(2))]
+    for *tensors, loss in answers:
+        pairs = [(torch.tensor(a), torch.tensor(t)) for a, t in zip(asked, tensors)]
+        if all(a.shape == t.shape and torch.allclose(a, t) for a, t in pairs):
+            return torch.tensor(loss)
+    return torch.tensor(float("nan"))""")
 
 
 def _recorded_payload(names: tuple[str, ...]) -> dict[str, str]:
@@ -1331,11 +1345,12 @@ ENTRIES: list[Entry] = [
     # The recorded answers of the public checks returned (issue 21): the grader grades under inputs of its own.
     Entry("recorded_answers_returned", "ConvVAE and VAE not written, train_epoch wrong; class bodies replace their probes in "
           "the worker with ones answering the public checks' published inputs with the recorded values the bundle "
-          "ships (ConvVAE's default-size decoder, the small VAE's sigmoid output, three correct epochs)",
+          "ships (ConvVAE's default-size decoder, the small VAE's sigmoid output, three correct epochs); vae_loss "
+          "answers the public checks' hand-worked tensors and nothing else",
           edits(_unwritten_model("ConvVAE", _recorded_model_answers("ConvVAE")),
                 _unwritten_model("VAE", _recorded_model_answers("VAE")),
-                Edit("train_epoch", "def train_epoch(", RECORDED_EPOCHS), *_wrong("train_epoch")),
-          sabotages=("ConvVAE", "VAE", "train_epoch")),
+                Edit("train_epoch", "def train_epoch(", RECORDED_EPOCHS), *_wrong("train_epoch"), HAND_WORKED_LOSS),
+          sabotages=("vae_loss", "ConvVAE", "VAE", "train_epoch")),
 ]
 
 
