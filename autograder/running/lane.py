@@ -178,8 +178,13 @@ def serve(include_hidden: bool) -> None:
     os.dup2(2, 1)
     with Zygote() as zygote:  # started by exec, importing beside this process
         load_checks(include_hidden)  # the checks and torch, once for every submission of this lane
+        import torch
+
+        # One lane per core, and no OpenMP thread pool in this process: a child forked after a parallel region would
+        # hang in its first one. Then the graded public checks' expected values, computed once before the forks.
+        torch.set_num_threads(1)
         with graded_inputs(include_hidden):
-            pass  # the graded public checks' expected values, computed once before the forks
+            pass
         for line in sys.stdin:
             submission = json.loads(line)["submission"]
             session = zygote.session()
