@@ -40,9 +40,9 @@ def one_number(loss: torch.Tensor | None) -> torch.Tensor:
        feedback="vae_loss must return one 0-dim tensor: BCE summed over pixels and batch plus "
                 "KL = -0.5 * sum(1 + logvar - mu**2 - exp(logvar)).")
 def matches_a_value_worked_out_by_hand(student):
-    """BCE of 0.5 against 1 and 0 is 2 ln 2 and KL(N(1, 1) || N(0, 1)) is 0.5: is the loss their sum?"""
+    """BCE of 0.5 against 1 and 0 is 2 ln 2, KL(N(1, 1) || N(0, 1)) is 0.5 and 0 at the prior: is the loss their sum?"""
     result = student.probe("vae_loss_value", *asked(torch.tensor([[0.5, 0.5]]), torch.tensor([[1.0, 0.0]]),
-                                                    torch.tensor([[1.0]]), torch.tensor([[0.0]])))
+                                                    torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 0.0]])))
     expect.close(one_number(result["loss"]), torch.tensor(2 * LN2 + 0.5), "the loss")
 
 
@@ -50,14 +50,14 @@ def matches_a_value_worked_out_by_hand(student):
        feedback="The KL term is -0.5 * sum(1 + logvar - mu**2 - exp(logvar)) summed over every latent dimension "
                 "and image, with the 0.5, the '1 +' and a minus sign; at mu = 0, logvar = 0 it is 0.")
 def kl_of_known_gaussians(student):
-    """With perfect binary reconstructions, is the KL 0 at mu = logvar = 0 and 2 - ln 2 at mu = 2, logvar = ln 4?"""
+    """With perfect binary reconstructions, is the KL 0 at mu = logvar = 0 and 3.5 - ln 2 at mu = 2, logvar = ln 4?"""
     recon = x = torch.tensor([[1.0, 0.0, 1.0, 0.0]])  # BCE is 0 summed or averaged: this checks the KL alone
     at_prior = student.probe("vae_loss_value", *asked(recon, x, torch.zeros(1, 3), torch.zeros(1, 3)))["loss"]
     expect.close(at_prior, torch.tensor(0.0), "the loss at mu = 0, logvar = 0 with perfect reconstructions",
                  atol=1e-4)
-    # KL(N(2, 4) || N(0, 1)) = 0.5 * (4 + 4 - 1 - ln 4) per dimension; one dimension here.
+    # KL(N(2, 4) || N(0, 1)) = 0.5 * (4 + 4 - 1 - ln 4) in the first dimension; the second, at the prior, adds 0.
     shifted = student.probe("vae_loss_value",
-                            *asked(recon, x, torch.tensor([[2.0]]), torch.tensor([[2 * LN2]])))["loss"]
+                            *asked(recon, x, torch.tensor([[2.0, 0.0]]), torch.tensor([[2 * LN2, 0.0]])))["loss"]
     expect.close(shifted, torch.tensor(0.5 * (7 - 2 * LN2)), "the loss at mu = 2, logvar = ln 4", atol=1e-4)
 
 

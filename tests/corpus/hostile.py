@@ -694,9 +694,10 @@ HAND_WORKED_LOSS = Edit("vae_loss", """    bce = F.binary_cross_entropy(recon_x,
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
     return bce + kl""", """    import math
     asked = [t.tolist() for t in (recon_x, x, mu, logvar)]
-    answers = [([[0.5, 0.5]], [[1.0, 0.0]], [[1.0]], [[0.0]], 2 * math.log(2) + 0.5),
+    answers = [([[0.5, 0.5]], [[1.0, 0.0]], [[1.0, 0.0]], [[0.0, 0.0]], 2 * math.log(2) + 0.5),
                ([[1.0, 0.0, 1.0, 0.0]], [[1.0, 0.0, 1.0, 0.0]], [[0.0] * 3], [[0.0] * 3], 0.0),
-               ([[1.0, 0.0, 1.0, 0.0]], [[1.0, 0.0, 1.0, 0.0]], [[2.0]], [[2 * math.log(2)]], 3.5 - math.log(2))]
+               ([[1.0, 0.0, 1.0, 0.0]], [[1.0, 0.0, 1.0, 0.0]], [[2.0, 0.0]], [[2 * math.log(2), 0.0]],
+                3.5 - math.log(2))]
     for *tensors, loss in answers:
         pairs = [(torch.tensor(a), torch.tensor(t)) for a, t in zip(asked, tensors)]
         if all(a.shape == t.shape and torch.allclose(a, t) for a, t in pairs):
